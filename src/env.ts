@@ -1,0 +1,35 @@
+import { diag } from "@opentelemetry/api";
+
+/** Every environment variable this package reads, in one place. */
+export const ENV = {
+  stateless: "MCPCAT_STATELESS",
+  projectId: "MCPCAT_PROJECT_ID",
+  apiUrl: "MCPCAT_API_URL",
+  captureContent: "MCPCAT_CAPTURE_CONTENT",
+} as const;
+
+const TRUE_VALUES = new Set(["1", "true", "yes"]);
+const FALSE_VALUES = new Set(["0", "false", "no"]);
+
+/**
+ * Reads a boolean variable: `1`/`true`/`yes` and `0`/`false`/`no`, any case. Unset or empty is
+ * `undefined`; anything else is a diag warning and `undefined` (the caller's default applies).
+ */
+export function readBooleanEnv(name: string): boolean | undefined {
+  const raw = process.env[name];
+  if (raw === undefined) return undefined;
+  const value = raw.trim().toLowerCase();
+  if (value === "") return undefined;
+  if (TRUE_VALUES.has(value)) return true;
+  if (FALSE_VALUES.has(value)) return false;
+  diag.warn(
+    `mcpcat-otel: ignoring ${name}=${JSON.stringify(raw)}; expected 1/true/yes or 0/false/no`,
+  );
+  return undefined;
+}
+
+/** Reads a string variable; unset or blank is `undefined`. */
+export function readStringEnv(name: string): string | undefined {
+  const value = process.env[name]?.trim();
+  return value ? value : undefined;
+}

@@ -1,0 +1,3 @@
+export * from "./semconv.js";
+export type * from "./types.js";
+export { PACKAGE_NAME, PACKAGE_VERSION } from "./version.js";
