@@ -53,6 +53,8 @@ export const ATTR_MCPCAT_IDENTIFY_DATA = "mcpcat.identify.data";
 export const ATTR_MCPCAT_USER_INTENT = "mcpcat.user_intent";
 /** Prefix of `eventTags` attributes: `mcpcat.tag.<key>`. */
 export const ATTR_MCPCAT_TAG_PREFIX = "mcpcat.tag.";
+/** JSON string of a prompts/get request's arguments (only with `captureContent`). */
+export const ATTR_MCPCAT_PROMPT_ARGUMENTS = "mcpcat.prompt.arguments";
 /** JSON string of `eventProperties`. */
 export const ATTR_MCPCAT_PROPERTIES = "mcpcat.properties";
 /** Name of the INTERNAL span emitted when a stateful session's identity is first seen or changes. */
