@@ -1,0 +1,124 @@
+import type { Attributes } from "@opentelemetry/api";
+import {
+  ATTR_GEN_AI_OPERATION_NAME,
+  ATTR_GEN_AI_PROMPT_NAME,
+  ATTR_GEN_AI_TOOL_NAME,
+  ATTR_JSONRPC_REQUEST_ID,
+  ATTR_MCP_CLIENT_NAME,
+  ATTR_MCP_CLIENT_VERSION,
+  ATTR_MCP_METHOD_NAME,
+  ATTR_MCP_PROTOCOL_VERSION,
+  ATTR_MCP_RESOURCE_URI,
+  ATTR_MCP_SERVER_NAME,
+  ATTR_MCP_SERVER_VERSION,
+  ATTR_MCP_SESSION_ID,
+  ATTR_NETWORK_PROTOCOL_NAME,
+  ATTR_NETWORK_TRANSPORT,
+  GEN_AI_OPERATION_NAME_VALUE_EXECUTE_TOOL,
+} from "./semconv.js";
+import type { ConnectionState } from "./session.js";
+import type { McpRequest, McpRequestExtra } from "./types.js";
+
+/**
+ * JSON-RPC error codes that are the client's fault. On a SERVER span they are recorded
+ * (`rpc.response.status_code`) but do not make the span an error of the server.
+ * -32002 is MCP's "resource not found".
+ */
+export const CLIENT_FAULT_CODES: ReadonlySet<number> = new Set([
+  -32700, -32600, -32601, -32602, -32002,
+]);
+
+/** The tool or prompt name of a request: the span name's target. Never a resource URI. */
+export function targetOf(request: McpRequest): string | undefined {
+  if (request.method !== "tools/call" && request.method !== "prompts/get") return undefined;
+  const name = request.params?.name;
+  return typeof name === "string" && name !== "" ? name : undefined;
+}
+
+export function spanNameOf(method: string, target: string | undefined): string {
+  return target === undefined ? method : `${method} ${target}`;
+}
+
+/** Who is at each end of the connection, as far as this side knows. */
+export interface Peers {
+  serverName?: string;
+  serverVersion?: string;
+  clientName?: string;
+  clientVersion?: string;
+}
+
+/** Attributes known when a request arrives, given at span start (cheaper than setting later). */
+export function requestAttributes(
+  request: McpRequest,
+  target: string | undefined,
+  sessionId: string | undefined,
+  state: ConnectionState,
+  peers: Peers,
+  protocolVersion: string | undefined,
+): Attributes {
+  const attributes: Attributes = { [ATTR_MCP_METHOD_NAME]: request.method };
+  if (request.id !== null && request.id !== undefined) {
+    attributes[ATTR_JSONRPC_REQUEST_ID] = String(request.id);
+  }
+  if (request.method === "tools/call") {
+    attributes[ATTR_GEN_AI_OPERATION_NAME] = GEN_AI_OPERATION_NAME_VALUE_EXECUTE_TOOL;
+    if (target !== undefined) attributes[ATTR_GEN_AI_TOOL_NAME] = target;
+  } else if (request.method === "prompts/get") {
+    if (target !== undefined) attributes[ATTR_GEN_AI_PROMPT_NAME] = target;
+  } else if (request.method.startsWith("resources/")) {
+    const uri = request.params?.uri;
+    if (typeof uri === "string") attributes[ATTR_MCP_RESOURCE_URI] = uri;
+  }
+  if (protocolVersion !== undefined) attributes[ATTR_MCP_PROTOCOL_VERSION] = protocolVersion;
+  if (state.networkTransport !== undefined) {
+    attributes[ATTR_NETWORK_TRANSPORT] = state.networkTransport;
+    if (state.isHttp) attributes[ATTR_NETWORK_PROTOCOL_NAME] = "http";
+  }
+  addSessionAndPeers(attributes, sessionId, peers);
+  return attributes;
+}
+
+/** `mcp.session.id` (when stateful) and who is at each end: shared by request and identify spans. */
+export function addSessionAndPeers(
+  attributes: Attributes,
+  sessionId: string | undefined,
+  peers: Peers,
+): void {
+  if (sessionId !== undefined) attributes[ATTR_MCP_SESSION_ID] = sessionId;
+  setIfString(attributes, ATTR_MCP_SERVER_NAME, peers.serverName);
+  setIfString(attributes, ATTR_MCP_SERVER_VERSION, peers.serverVersion);
+  setIfString(attributes, ATTR_MCP_CLIENT_NAME, peers.clientName);
+  setIfString(attributes, ATTR_MCP_CLIENT_VERSION, peers.clientVersion);
+}
+
+function setIfString(attributes: Attributes, key: string, value: unknown): void {
+  if (typeof value === "string" && value !== "") attributes[key] = value;
+}
+
+/** A single header value, whatever shape the transport gives headers in. */
+export function headerOf(extra: McpRequestExtra, name: string): string | undefined {
+  const headers = extra.requestInfo?.headers;
+  if (!headers) return undefined;
+  const value =
+    typeof (headers as unknown as Headers).get === "function"
+      ? (headers as unknown as Headers).get(name)
+      : headers[name];
+  if (Array.isArray(value)) return value[0];
+  return typeof value === "string" && value !== "" ? value : undefined;
+}
+
+const USER_AGENT_PRODUCT = /^([^\s/]+)\/([^\s/]+)/;
+
+/**
+ * Client name and version of a request on a stateless server, where each request may come
+ * from another client: `x-mcp-client-name`/`-version` headers, else a `Name/Version` User-Agent.
+ */
+export function clientFromHeaders(
+  extra: McpRequestExtra,
+): Pick<Peers, "clientName" | "clientVersion"> {
+  const name = headerOf(extra, "x-mcp-client-name");
+  if (name !== undefined)
+    return { clientName: name, clientVersion: headerOf(extra, "x-mcp-client-version") };
+  const match = USER_AGENT_PRODUCT.exec(headerOf(extra, "user-agent") ?? "");
+  return match ? { clientName: match[1], clientVersion: match[2] } : {};
+}

@@ -1,0 +1,60 @@
+import { diag, type Span } from "@opentelemetry/api";
+import { toJson } from "./content.js";
+import { ATTR_MCPCAT_IDENTIFY_DATA, ATTR_USER_ID, ATTR_USER_NAME } from "./semconv.js";
+import type { ConnectionState } from "./session.js";
+
+export const DEFAULT_IDENTIFY_TIMEOUT_MS = 1000;
+
+/** An identity checked and flattened to what goes on a span. */
+export interface ResolvedIdentity {
+  readonly userId: string;
+  readonly userName: string | undefined;
+  readonly dataJson: string | undefined;
+}
+
+/**
+ * Checks what `identify` returned. `null`/`undefined` mean "anonymous" and are silent;
+ * anything else that is not an {@link Identity} is reported and ignored.
+ */
+export function toResolvedIdentity(value: unknown): ResolvedIdentity | undefined {
+  if (value === null || value === undefined) return undefined;
+  const candidate = value as { userId?: unknown; userName?: unknown; userData?: unknown };
+  const userId =
+    typeof candidate.userId === "number" && Number.isFinite(candidate.userId)
+      ? String(candidate.userId)
+      : candidate.userId;
+  if (typeof value !== "object" || typeof userId !== "string" || userId === "") {
+    diag.warn("mcpcat-otel: identify returned no usable userId; the span has no identity");
+    return undefined;
+  }
+  const userName =
+    typeof candidate.userName === "string" && candidate.userName !== ""
+      ? candidate.userName
+      : undefined;
+  let dataJson: string | undefined;
+  if (candidate.userData !== undefined && candidate.userData !== null) {
+    dataJson = typeof candidate.userData === "object" ? toJson(candidate.userData) : undefined;
+    if (dataJson === undefined)
+      diag.warn("mcpcat-otel: identify userData is not a JSON object; dropped");
+  }
+  return { userId, userName, dataJson };
+}
+
+export function setIdentityAttributes(span: Span, identity: ResolvedIdentity): void {
+  span.setAttribute(ATTR_USER_ID, identity.userId);
+  if (identity.userName !== undefined) span.setAttribute(ATTR_USER_NAME, identity.userName);
+  if (identity.dataJson !== undefined)
+    span.setAttribute(ATTR_MCPCAT_IDENTIFY_DATA, identity.dataJson);
+}
+
+/**
+ * Records the connection's identity and tells whether it is new or changed, which is when a
+ * stateful session gets its one `mcpcat:identify` span. Stateless connections keep nothing.
+ */
+export function identityChanged(state: ConnectionState, identity: ResolvedIdentity): boolean {
+  if (state.stateless) return false;
+  const key = `${identity.userId}\u0000${identity.userName ?? ""}\u0000${identity.dataJson ?? ""}`;
+  if (state.lastIdentityKey === key) return false;
+  state.lastIdentityKey = key;
+  return true;
+}

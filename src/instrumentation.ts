@@ -1,0 +1,121 @@
+import { InstrumentationBase, isWrapped } from "@opentelemetry/instrumentation";
+import { DEFAULT_MAX_CONTENT_LENGTH } from "./content.js";
+import { ENV, readBooleanEnv } from "./env.js";
+import { DEFAULT_IDENTIFY_TIMEOUT_MS } from "./identity.js";
+import {
+  hookV1CommonJs,
+  type ProtocolPatcher,
+  patchLoadedV1,
+  v1ModuleDefinition,
+} from "./sdk-v1.js";
+import { type ProtocolLike, type ResolvedOptions, ServerRequestTracer } from "./server-request.js";
+import type { McpInstrumentationConfig, McpRequest } from "./types.js";
+import { PACKAGE_NAME, PACKAGE_VERSION } from "./version.js";
+
+type OnRequest = (this: ProtocolLike, request: McpRequest, extra?: unknown) => void;
+interface ProtocolPrototype {
+  _onrequest: OnRequest;
+}
+
+/**
+ * OpenTelemetry instrumentation for the official MCP TypeScript SDK: one SERVER span per MCP
+ * request a server handles, with the caller's identity, following the OpenTelemetry semantic
+ * conventions for MCP. Register it with `NodeSDK` (or `registerInstrumentations`) before the
+ * SDK is loaded; no change to the MCP server's code is needed.
+ *
+ * @example
+ * ```ts
+ * new NodeSDK({ instrumentations: [new McpInstrumentation({ identify: (req, extra) => ... })] }).start();
+ * ```
+ */
+export class McpInstrumentation extends InstrumentationBase<McpInstrumentationConfig> {
+  // `declare`d, not initialised: the base constructor calls setConfig() and enable() before
+  // field initialisers would run, and those would then overwrite what they set.
+  declare private _resolved: ResolvedOptions;
+  declare private _requests: ServerRequestTracer | undefined;
+  declare private _cjsHook: { unhook(): void } | undefined;
+  declare private _patched: Set<ProtocolPrototype> | undefined;
+
+  constructor(config: McpInstrumentationConfig = {}) {
+    super(PACKAGE_NAME, PACKAGE_VERSION, config);
+  }
+
+  override setConfig(config: McpInstrumentationConfig = {}): void {
+    super.setConfig(config);
+    this._resolved = resolveOptions(this._config);
+  }
+
+  protected init() {
+    return [v1ModuleDefinition(this.patcher())];
+  }
+
+  override enable(): void {
+    super.enable();
+    this._cjsHook ??= hookV1CommonJs(this.patcher());
+    patchLoadedV1(this.patcher());
+  }
+
+  override disable(): void {
+    super.disable();
+    this._cjsHook?.unhook();
+    this._cjsHook = undefined;
+    for (const prototype of this._patched ?? []) this._unwrap(prototype, "_onrequest");
+    this._patched?.clear();
+  }
+
+  private patcher(): ProtocolPatcher {
+    return {
+      patch: (moduleExports) => this.patchProtocol(moduleExports),
+      unpatch: (moduleExports) => {
+        const prototype = protocolPrototypeOf(moduleExports);
+        if (prototype && this._patched?.delete(prototype)) this._unwrap(prototype, "_onrequest");
+      },
+    };
+  }
+
+  private patchProtocol(moduleExports: unknown): void {
+    const prototype = protocolPrototypeOf(moduleExports);
+    if (!prototype) {
+      this._diag.debug("module has no Protocol with _onrequest; SDK version not supported");
+      return;
+    }
+    if (isWrapped(prototype._onrequest)) return;
+    const requests = this.requests();
+    this._wrap(prototype, "_onrequest", (original: OnRequest) => {
+      return function _onrequest(this: ProtocolLike, request: McpRequest, extra?: unknown) {
+        requests.handle(this, request, extra, () => original.call(this, request, extra));
+      };
+    });
+    this._patched ??= new Set();
+    this._patched.add(prototype);
+  }
+
+  private requests(): ServerRequestTracer {
+    this._requests ??= new ServerRequestTracer(
+      () => this.tracer,
+      () => this._resolved,
+      this._diag,
+    );
+    return this._requests;
+  }
+}
+
+function protocolPrototypeOf(moduleExports: unknown): ProtocolPrototype | undefined {
+  const prototype = (moduleExports as { Protocol?: { prototype?: ProtocolPrototype } } | undefined)
+    ?.Protocol?.prototype;
+  return typeof prototype?._onrequest === "function" ? prototype : undefined;
+}
+
+function resolveOptions(config: McpInstrumentationConfig): ResolvedOptions {
+  return {
+    config,
+    stateless: config.stateless ?? readBooleanEnv(ENV.stateless),
+    captureContent: config.captureContent ?? readBooleanEnv(ENV.captureContent) ?? false,
+    maxContentLength: positiveOr(config.maxContentLength, DEFAULT_MAX_CONTENT_LENGTH),
+    identifyTimeoutMs: positiveOr(config.identifyTimeoutMs, DEFAULT_IDENTIFY_TIMEOUT_MS),
+  };
+}
+
+function positiveOr(value: number | undefined, fallback: number): number {
+  return typeof value === "number" && Number.isFinite(value) && value >= 0 ? value : fallback;
+}

@@ -1,0 +1,40 @@
+import {
+  type Context,
+  isSpanContextValid,
+  type Link,
+  propagation,
+  type TextMapGetter,
+  trace,
+} from "@opentelemetry/api";
+
+/** Reads trace context from `params._meta` (MCP SEP-414): plain string-valued keys. */
+const metaGetter: TextMapGetter<Record<string, unknown>> = {
+  keys: (carrier) => Object.keys(carrier),
+  get: (carrier, key) => {
+    const value = carrier[key];
+    return typeof value === "string" ? value : undefined;
+  },
+};
+
+/**
+ * The parent of a SERVER span: the caller's context from `_meta` when it carries a valid one,
+ * else the ambient context (e.g. the HTTP server span). When both exist, the ambient span
+ * becomes a link, so neither trace loses the request.
+ */
+export function parentFromMeta(
+  active: Context,
+  meta: unknown,
+): { parent: Context; links: Link[] | undefined } {
+  if (!meta || typeof meta !== "object" || !("traceparent" in meta)) {
+    return { parent: active, links: undefined };
+  }
+  const extracted = propagation.extract(active, meta as Record<string, unknown>, metaGetter);
+  const remote = trace.getSpanContext(extracted);
+  if (!remote || !isSpanContextValid(remote)) return { parent: active, links: undefined };
+  const ambient = trace.getSpanContext(active);
+  const links =
+    ambient && isSpanContextValid(ambient) && ambient.spanId !== remote.spanId
+      ? [{ context: ambient }]
+      : undefined;
+  return { parent: extracted, links };
+}

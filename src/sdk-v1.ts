@@ -1,0 +1,119 @@
+/*
+ * How MCP TypeScript SDK v1 (`@modelcontextprotocol/sdk` 1.x) is hooked. The only v1-specific code.
+ *
+ * Every request a `Server` or `Client` handles goes through `Protocol.prototype._onrequest`.
+ * The SDK ships two `Protocol` classes (dist/cjs and dist/esm) and its package.json has no
+ * `main`, so the usual module-name hooks of InstrumentationBase never fire for CommonJS. We
+ * therefore reach `Protocol` four ways, all patching the same prototype method at most once:
+ *  1. ESM with the loader hook: an InstrumentationNodeModuleFile for dist/esm/shared/protocol.js.
+ *  2. CommonJS: a require-in-the-middle hook of our own on dist/cjs/shared/protocol (internals).
+ *  3. CommonJS loaded before enable(): a sweep of require.cache.
+ *  4. ESM without the loader hook: at enable(), require() the ESM build's protocol.js by path
+ *     (Node >= 20.19 loads ESM synchronously); it is the very class the app's `import` gets.
+ */
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import * as path from "node:path";
+import { pathToFileURL } from "node:url";
+import {
+  InstrumentationNodeModuleDefinition,
+  InstrumentationNodeModuleFile,
+} from "@opentelemetry/instrumentation";
+import { Hook } from "require-in-the-middle";
+
+export const V1_PACKAGE = "@modelcontextprotocol/sdk";
+/** `_onrequest(request, extra)` has had this shape since 1.10. */
+export const V1_SUPPORTED_VERSIONS = [">=1.10.0 <2"];
+const ESM_PROTOCOL_FILE = `${V1_PACKAGE}/dist/esm/shared/protocol.js`;
+const CJS_PROTOCOL_MODULE = `${V1_PACKAGE}/dist/cjs/shared/protocol`;
+const CJS_PROTOCOL_IN_CACHE =
+  /[\\/]@modelcontextprotocol[\\/]sdk[\\/]dist[\\/]cjs[\\/]shared[\\/]protocol\.js$/;
+const RESOLVABLE_PROTOCOL = `${V1_PACKAGE}/shared/protocol.js`;
+
+/** Patches (or unpatches) the `Protocol` class a protocol module exports. */
+export interface ProtocolPatcher {
+  patch(moduleExports: unknown): void;
+  unpatch(moduleExports: unknown): void;
+}
+
+/** Hook 1: the declared definition (fires for ESM when the loader hook is registered). */
+export function v1ModuleDefinition(patcher: ProtocolPatcher): InstrumentationNodeModuleDefinition {
+  const file = new InstrumentationNodeModuleFile(
+    ESM_PROTOCOL_FILE,
+    V1_SUPPORTED_VERSIONS,
+    (moduleExports) => {
+      patcher.patch(moduleExports);
+      return moduleExports;
+    },
+    (moduleExports) => patcher.unpatch(moduleExports),
+  );
+  return new InstrumentationNodeModuleDefinition(
+    V1_PACKAGE,
+    V1_SUPPORTED_VERSIONS,
+    undefined,
+    undefined,
+    [file],
+  );
+}
+
+/** Hook 2: CommonJS `require` of the SDK's protocol module, from any copy of the SDK. */
+export function hookV1CommonJs(patcher: ProtocolPatcher): { unhook(): void } {
+  return new Hook([CJS_PROTOCOL_MODULE], { internals: true }, (moduleExports, _name, baseDir) => {
+    if (isSupportedVersion(baseDir)) patcher.patch(moduleExports);
+    return moduleExports;
+  });
+}
+
+/** Hooks 3 and 4: protocol modules already loaded, and the ESM one this process would import. */
+export function patchLoadedV1(patcher: ProtocolPatcher): void {
+  const cache = createRequire(import.meta.url).cache;
+  for (const [file, entry] of Object.entries(cache)) {
+    if (entry?.exports && CJS_PROTOCOL_IN_CACHE.test(file)) {
+      if (isSupportedVersion(packageDirOf(file))) patcher.patch(entry.exports);
+    }
+  }
+  for (const exports of loadResolvableEsmProtocols()) patcher.patch(exports);
+}
+
+/** The ESM `protocol.js` of each SDK copy resolvable from the app (cwd) and from this package. */
+function loadResolvableEsmProtocols(): unknown[] {
+  const loaded: unknown[] = [];
+  const seen = new Set<string>();
+  const origins = [pathToFileURL(path.join(process.cwd(), "index.js")).href, import.meta.url];
+  for (const origin of origins) {
+    const require = createRequire(origin);
+    let cjsFile: string;
+    try {
+      cjsFile = require.resolve(RESOLVABLE_PROTOCOL);
+    } catch {
+      continue; // no SDK v1 resolvable from here
+    }
+    const esmFile = cjsFile.replace(/([\\/]dist[\\/])cjs([\\/])/, "$1esm$2");
+    if (esmFile === cjsFile || seen.has(esmFile) || !isSupportedVersion(packageDirOf(esmFile)))
+      continue;
+    seen.add(esmFile);
+    try {
+      loaded.push(require(esmFile));
+    } catch {
+      // A Node without require(esm), or a broken install: hooks 1-3 still apply.
+    }
+  }
+  return loaded;
+}
+
+function packageDirOf(file: string): string | undefined {
+  const at = file.lastIndexOf(`${path.sep}dist${path.sep}`);
+  return at === -1 ? undefined : file.slice(0, at);
+}
+
+function isSupportedVersion(packageDir: string | undefined): boolean {
+  if (!packageDir) return false;
+  try {
+    const { version } = JSON.parse(readFileSync(path.join(packageDir, "package.json"), "utf8"));
+    const major = Number.parseInt(String(version), 10);
+    const minor = Number.parseInt(String(version).split(".")[1] ?? "", 10);
+    return major === 1 && minor >= 10;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,74 @@
+import { randomUUID } from "node:crypto";
+
+/**
+ * What this package remembers about one connection (one transport instance). Held in a
+ * WeakMap keyed by the transport, so it lives exactly as long as the connection does: a
+ * closed and dropped transport takes its session memory with it, with no cap to tune.
+ */
+export interface ConnectionState {
+  readonly stateless: boolean;
+  /** `network.transport` and `network.protocol.name`, from the transport's kind. */
+  readonly networkTransport: "pipe" | "tcp" | undefined;
+  readonly isHttp: boolean;
+  /** Random session id for stateful transports that have none of their own (stdio, in-memory). */
+  fallbackSessionId: string | undefined;
+  /** From `initialize` on this connection; only ever read when stateful. */
+  clientName: string | undefined;
+  clientVersion: string | undefined;
+  protocolVersion: string | undefined;
+  /** Key of the last identity seen on this connection, for `mcpcat:identify` change detection. */
+  lastIdentityKey: string | undefined;
+}
+
+/** A transport as the SDK sees it: only the fields we read. */
+export interface TransportLike {
+  sessionId?: string;
+  send(message: unknown, options?: unknown): Promise<void>;
+}
+
+const HTTP_TRANSPORTS = /StreamableHTTP|SSE/;
+
+/**
+ * Stateless is decided, first match wins: the `stateless` option (or `MCPCAT_STATELESS`, which
+ * the caller has already folded into `configured`); then a Streamable HTTP server transport made
+ * without a `sessionIdGenerator`; otherwise stateful.
+ */
+export function isStateless(configured: boolean | undefined, transport: object): boolean {
+  if (configured !== undefined) return configured;
+  return isSessionlessHttpTransport(transport);
+}
+
+function isSessionlessHttpTransport(transport: object): boolean {
+  // v1's Node transport wraps a web-standard one, which holds the options.
+  const inner =
+    (transport as { _webStandardTransport?: object })._webStandardTransport ?? transport;
+  return (
+    "sessionIdGenerator" in inner &&
+    (inner as { sessionIdGenerator?: unknown }).sessionIdGenerator === undefined &&
+    typeof (inner as { handleRequest?: unknown }).handleRequest === "function"
+  );
+}
+
+export function newConnectionState(transport: object, stateless: boolean): ConnectionState {
+  const kind = transport.constructor?.name ?? "";
+  const isHttp = HTTP_TRANSPORTS.test(kind);
+  return {
+    stateless,
+    isHttp,
+    networkTransport: isHttp ? "tcp" : kind.startsWith("Stdio") ? "pipe" : undefined,
+    fallbackSessionId: undefined,
+    clientName: undefined,
+    clientVersion: undefined,
+    protocolVersion: undefined,
+    lastIdentityKey: undefined,
+  };
+}
+
+/** `mcp.session.id` for a request: never when stateless; else the transport's id, else our own. */
+export function sessionIdOf(state: ConnectionState, transport: TransportLike): string | undefined {
+  if (state.stateless) return undefined;
+  const own = transport.sessionId;
+  if (typeof own === "string" && own !== "") return own;
+  state.fallbackSessionId ??= randomUUID();
+  return state.fallbackSessionId;
+}
