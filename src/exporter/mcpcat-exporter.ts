@@ -1,0 +1,345 @@
+/*
+ * MCPCatExporter: a SpanExporter that turns MCP spans into MCPCat events and delivers them
+ * through its own bounded queue. export() only maps and enqueues, then reports SUCCESS: the
+ * delivery (concurrency, retries with backoff, drops) happens here, after the span processor
+ * has moved on, so an unreachable API never makes the app's forceFlush()/shutdown() reject.
+ */
+import { diag } from "@opentelemetry/api";
+import { type ExportResult, ExportResultCode } from "@opentelemetry/core";
+import type { ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace";
+import { ENV, readStringEnv } from "../env.js";
+import { EVENTS_PATH, HttpSender, type SendOutcome, toRequestBody } from "./delivery.js";
+import { eventTypeOf, isUnknownMethodSpan, spanToEvent } from "./span-to-event.js";
+import type { MCPCatExporterOptions, MCPCatExporterStats, SpanToEventOptions } from "./types.js";
+
+const DEFAULT_API_BASE_URL = "https://api.mcpcat.io";
+const DROP_REPORT_INTERVAL_MS = 5000;
+
+/** One event waiting to be sent: its serialized body and how many times it was tried. */
+interface QueuedEvent {
+  body: string;
+  attempts: number;
+}
+
+/**
+ * Sends MCP spans to MCPCat as events. Use it under a `BatchSpanProcessor`; it ignores every
+ * span that is not an MCP SERVER span or an `mcpcat:identify` span.
+ *
+ * @example
+ * new BatchSpanProcessor({ exporter: new MCPCatExporter({ projectId: "proj_..." }) })
+ */
+export class MCPCatExporter implements SpanExporter {
+  private readonly mapping: SpanToEventOptions;
+  private readonly sender: HttpSender;
+  private readonly maxQueueSize: number;
+  private readonly maxQueueBytes: number;
+  private readonly concurrency: number;
+  private readonly maxRetries: number;
+  private readonly initialBackoffMillis: number;
+  private readonly maxBackoffMillis: number;
+  private readonly shutdownTimeoutMillis: number;
+
+  // Retries go first, in their own small list; the main queue is an array read from `head`.
+  private readonly retryQueue: QueuedEvent[] = [];
+  private queue: (QueuedEvent | undefined)[] = [];
+  private head = 0;
+  private pending = 0;
+  private pendingBytes = 0;
+  private inFlight = 0;
+  private pausedUntil = 0;
+  private resumeTimer: NodeJS.Timeout | undefined;
+  private idleWaiters: (() => void)[] = [];
+  private shutdownPromise: Promise<void> | undefined;
+  private stopped = false;
+
+  private readonly stats: Omit<MCPCatExporterStats, "pending" | "inFlight"> = {
+    sent: 0,
+    retries: 0,
+    droppedQueueFull: 0,
+    droppedFailed: 0,
+    droppedShutdown: 0,
+    skippedUnknownMethod: 0,
+  };
+  private unreported = { queueFull: 0, failed: 0, lastError: "" };
+  private dropReportTimer: NodeJS.Timeout | undefined;
+
+  /** @throws when no project id is given nor set in `MCPCAT_PROJECT_ID`, or the URL is invalid. */
+  constructor(options: MCPCatExporterOptions = {}) {
+    const projectId = options.projectId?.trim() || readStringEnv(ENV.projectId);
+    if (!projectId) {
+      throw new Error(
+        `MCPCatExporter: no MCPCat project id; pass { projectId } or set ${ENV.projectId}`,
+      );
+    }
+    const base = options.apiBaseUrl?.trim() || readStringEnv(ENV.apiUrl) || DEFAULT_API_BASE_URL;
+    let url: URL;
+    try {
+      url = new URL(base.replace(/\/+$/, "") + EVENTS_PATH);
+    } catch {
+      throw new Error(`MCPCatExporter: invalid MCPCat API base URL ${JSON.stringify(base)}`);
+    }
+    if (url.protocol !== "http:" && url.protocol !== "https:") {
+      throw new Error(`MCPCatExporter: the MCPCat API base URL must be http(s): ${base}`);
+    }
+    this.mapping = { projectId, includeUnknownMethods: options.includeUnknownMethods === true };
+    this.maxQueueSize = positive(options.maxQueueSize, 50_000);
+    this.maxQueueBytes = positive(options.maxQueueBytes, 64 * 1024 * 1024);
+    this.concurrency = positive(options.maxConcurrentRequests, 32);
+    this.maxRetries = nonNegative(options.maxRetries, 3);
+    this.initialBackoffMillis = nonNegative(options.initialBackoffMillis, 500);
+    this.maxBackoffMillis = nonNegative(options.maxBackoffMillis, 30_000);
+    this.shutdownTimeoutMillis = nonNegative(options.shutdownTimeoutMillis, 10_000);
+    this.sender = new HttpSender({
+      url,
+      timeoutMillis: positive(options.timeoutMillis, 10_000),
+      maxSockets: this.concurrency,
+      headers: { "user-agent": "mcpcat-otel", ...options.headers },
+    });
+  }
+
+  /** The URL events are posted to. */
+  get url(): string {
+    return this.sender.url;
+  }
+
+  /** Maps the batch and queues its events; reports SUCCESS once they are accepted (or dropped). */
+  export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
+    if (this.shutdownPromise !== undefined) {
+      resultCallback({
+        code: ExportResultCode.FAILED,
+        error: new Error("MCPCatExporter is shut down"),
+      });
+      return;
+    }
+    try {
+      for (const span of spans) this.accept(span);
+      this.pump();
+    } catch (error) {
+      diag.error("MCPCatExporter: unexpected error while exporting", error);
+    }
+    resultCallback({ code: ExportResultCode.SUCCESS });
+  }
+
+  /** Waits until every queued event is delivered or dropped, up to `shutdownTimeoutMillis`. Never rejects. */
+  forceFlush(): Promise<void> {
+    return this.waitForIdle().then((idle) => {
+      if (!idle) {
+        diag.warn(
+          `MCPCatExporter: forceFlush timed out after ${this.shutdownTimeoutMillis} ms with ${this.pending} events still pending`,
+        );
+      }
+    });
+  }
+
+  /**
+   * Stops accepting spans, delivers what is queued for up to `shutdownTimeoutMillis`, then
+   * drops (and counts) the rest and closes the connections. Idempotent; never rejects.
+   */
+  shutdown(): Promise<void> {
+    this.shutdownPromise ??= this.waitForIdle().then(() => this.stop());
+    return this.shutdownPromise;
+  }
+
+  /** Current counters: what is pending, sent, retried and dropped. */
+  getStats(): MCPCatExporterStats {
+    return { pending: this.pending, inFlight: this.inFlight, ...this.stats };
+  }
+
+  private accept(span: ReadableSpan): void {
+    let body: string;
+    try {
+      if (this.pending >= this.maxQueueSize) {
+        // Full: do not spend time mapping, but still only count spans that are events.
+        if (eventTypeOf(span, this.mapping.includeUnknownMethods === true) !== null) {
+          this.dropQueueFull();
+        }
+        return;
+      }
+      const event = spanToEvent(span, this.mapping);
+      if (event === null) {
+        if (isUnknownMethodSpan(span)) this.stats.skippedUnknownMethod++;
+        return;
+      }
+      body = toRequestBody(event);
+    } catch (error) {
+      this.noteFailed(`span not mapped: ${String(error)}`);
+      return;
+    }
+    if (this.pendingBytes + body.length > this.maxQueueBytes) {
+      this.dropQueueFull();
+      return;
+    }
+    this.pending++;
+    this.pendingBytes += body.length;
+    this.queue.push({ body, attempts: 0 });
+  }
+
+  /** Starts requests while there is room, the queue has events and no backoff is running. */
+  private pump(): void {
+    if (this.stopped) return;
+    while (this.inFlight < this.concurrency) {
+      const wait = this.pausedUntil - Date.now();
+      if (wait > 0) {
+        this.scheduleResume(wait);
+        break;
+      }
+      const item = this.retryQueue.shift() ?? this.shiftQueue();
+      if (item === undefined) break;
+      this.inFlight++;
+      this.sender.send(item.body).then(
+        (outcome) => this.onOutcome(item, outcome),
+        (error) => this.onOutcome(item, { ok: false, retryable: true, reason: String(error) }),
+      );
+    }
+    if (this.pending === 0) this.notifyIdle();
+  }
+
+  private onOutcome(item: QueuedEvent, outcome: SendOutcome): void {
+    this.inFlight--;
+    if (outcome.ok) {
+      this.stats.sent++;
+      this.release(item);
+    } else if (this.stopped) {
+      this.stats.droppedShutdown++;
+      this.release(item);
+    } else if (!outcome.retryable || item.attempts >= this.maxRetries) {
+      const tries = item.attempts + 1;
+      this.release(item);
+      this.noteFailed(`${outcome.reason} (after ${tries} attempt${tries === 1 ? "" : "s"})`);
+    } else {
+      item.attempts++;
+      this.stats.retries++;
+      this.retryQueue.push(item);
+      // Back off the whole queue, not just this event: the API is down or asks us to slow down.
+      const backoff = Math.min(
+        this.maxBackoffMillis,
+        this.initialBackoffMillis * 2 ** (item.attempts - 1),
+      );
+      const jittered = backoff / 2 + Math.random() * (backoff / 2);
+      const delay = Math.min(this.maxBackoffMillis, Math.max(jittered, outcome.retryAfterMs ?? 0));
+      this.pausedUntil = Math.max(this.pausedUntil, Date.now() + delay);
+      diag.debug(
+        `MCPCatExporter: ${outcome.reason}; retry ${item.attempts} in ${Math.round(delay)} ms`,
+      );
+    }
+    this.pump();
+  }
+
+  private shiftQueue(): QueuedEvent | undefined {
+    if (this.head >= this.queue.length) return undefined;
+    const item = this.queue[this.head];
+    this.queue[this.head++] = undefined;
+    // Compact now and then so the array does not grow without end (amortized O(1) per event).
+    if (this.head === this.queue.length) {
+      this.queue = [];
+      this.head = 0;
+    } else if (this.head >= 1024 && this.head * 2 >= this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
+    }
+    return item;
+  }
+
+  private release(item: QueuedEvent): void {
+    this.pending--;
+    this.pendingBytes -= item.body.length;
+  }
+
+  private scheduleResume(wait: number): void {
+    if (this.resumeTimer !== undefined) return;
+    this.resumeTimer = setTimeout(() => {
+      this.resumeTimer = undefined;
+      this.pump();
+    }, wait);
+    this.resumeTimer.unref();
+  }
+
+  /** Resolves true once nothing is pending, false when `shutdownTimeoutMillis` runs out first. */
+  private waitForIdle(): Promise<boolean> {
+    if (this.pending === 0) return Promise.resolve(true);
+    return new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => {
+        this.idleWaiters = this.idleWaiters.filter((w) => w !== onIdle);
+        resolve(false);
+      }, this.shutdownTimeoutMillis);
+      // Not unref'd: an app awaiting shutdown() must stay alive through a retry backoff.
+      const onIdle = (): void => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      this.idleWaiters.push(onIdle);
+    });
+  }
+
+  private notifyIdle(): void {
+    if (this.idleWaiters.length === 0) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const waiter of waiters) waiter();
+  }
+
+  private stop(): void {
+    this.stopped = true;
+    if (this.resumeTimer !== undefined) clearTimeout(this.resumeTimer);
+    let dropped = 0;
+    for (
+      let item = this.retryQueue.shift() ?? this.shiftQueue();
+      item;
+      item = this.retryQueue.shift() ?? this.shiftQueue()
+    ) {
+      this.release(item);
+      dropped++;
+    }
+    this.stats.droppedShutdown += dropped;
+    // In-flight requests end as errors now and are counted as shutdown drops in onOutcome.
+    const inFlight = this.inFlight;
+    this.sender.close();
+    if (dropped + inFlight > 0) {
+      diag.warn(
+        `MCPCatExporter: shut down with ${dropped + inFlight} events undelivered after ${this.shutdownTimeoutMillis} ms; dropped`,
+      );
+    }
+    this.reportDrops();
+  }
+
+  private dropQueueFull(): void {
+    this.stats.droppedQueueFull++;
+    this.unreported.queueFull++;
+    this.scheduleDropReport();
+  }
+
+  private noteFailed(reason: string): void {
+    this.stats.droppedFailed++;
+    this.unreported.failed++;
+    this.unreported.lastError = reason;
+    this.scheduleDropReport();
+  }
+
+  /** One diag warning per interval at most, with the counts, rather than one per event. */
+  private scheduleDropReport(): void {
+    if (this.dropReportTimer !== undefined) return;
+    this.dropReportTimer = setTimeout(() => this.reportDrops(), DROP_REPORT_INTERVAL_MS);
+    this.dropReportTimer.unref();
+  }
+
+  private reportDrops(): void {
+    if (this.dropReportTimer !== undefined) clearTimeout(this.dropReportTimer);
+    this.dropReportTimer = undefined;
+    const { queueFull, failed, lastError } = this.unreported;
+    if (queueFull + failed === 0) return;
+    this.unreported = { queueFull: 0, failed: 0, lastError: "" };
+    const parts: string[] = [];
+    if (queueFull > 0)
+      parts.push(`${queueFull} because the queue was full (maxQueueSize ${this.maxQueueSize})`);
+    if (failed > 0) parts.push(`${failed} undeliverable (last: ${lastError})`);
+    diag.warn(`MCPCatExporter: dropped ${queueFull + failed} events: ${parts.join("; ")}`);
+  }
+}
+
+function positive(value: number | undefined, fallback: number): number {
+  return typeof value === "number" && Number.isFinite(value) && value > 0 ? value : fallback;
+}
+
+function nonNegative(value: number | undefined, fallback: number): number {
+  return typeof value === "number" && Number.isFinite(value) && value >= 0 ? value : fallback;
+}

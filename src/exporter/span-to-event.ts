@@ -1,0 +1,264 @@
+/*
+ * The pure mapping from one span of McpInstrumentation to one MCPCat event. No I/O, no state:
+ * the same span always gives the same event (the event id included), so a retried export can
+ * never make a second event.
+ */
+import { hash } from "node:crypto";
+import { type Attributes, type AttributeValue, SpanKind, SpanStatusCode } from "@opentelemetry/api";
+import { hrTimeToMilliseconds } from "@opentelemetry/core";
+import type { ReadableSpan } from "@opentelemetry/sdk-trace";
+import { PublishEventRequestEventTypeEnum } from "mcpcat-api";
+import {
+  ATTR_ERROR_TYPE,
+  ATTR_GEN_AI_PROMPT_NAME,
+  ATTR_GEN_AI_TOOL_CALL_ARGUMENTS,
+  ATTR_GEN_AI_TOOL_CALL_RESULT,
+  ATTR_GEN_AI_TOOL_NAME,
+  ATTR_MCP_CLIENT_NAME,
+  ATTR_MCP_CLIENT_VERSION,
+  ATTR_MCP_METHOD_NAME,
+  ATTR_MCP_RESOURCE_URI,
+  ATTR_MCP_SERVER_NAME,
+  ATTR_MCP_SERVER_VERSION,
+  ATTR_MCP_SESSION_ID,
+  ATTR_MCPCAT_IDENTIFY_DATA,
+  ATTR_MCPCAT_PROMPT_ARGUMENTS,
+  ATTR_MCPCAT_PROPERTIES,
+  ATTR_MCPCAT_TAG_PREFIX,
+  ATTR_MCPCAT_USER_INTENT,
+  ATTR_RPC_RESPONSE_STATUS_CODE,
+  ATTR_USER_ID,
+  ATTR_USER_NAME,
+  ERROR_TYPE_VALUE_OTHER,
+  MCPCAT_IDENTIFY_SPAN_NAME,
+} from "../semconv.js";
+import { PACKAGE_NAME, PACKAGE_VERSION } from "../version.js";
+import type { MCPCatEvent, SpanToEventOptions } from "./types.js";
+
+const KNOWN_EVENT_TYPES: ReadonlySet<string> = new Set(
+  Object.values(PublishEventRequestEventTypeEnum),
+);
+const DEFAULT_SDK_LANGUAGE = "TypeScript";
+const DEFAULT_MCPCAT_VERSION = `${PACKAGE_NAME}/${PACKAGE_VERSION}`;
+
+/** JSON-RPC codes that are the caller's fault: the span is not an error, the request still failed. */
+const CLIENT_FAULT_MESSAGES: Readonly<Record<string, string>> = {
+  "-32700": "Parse error",
+  "-32600": "Invalid request",
+  "-32601": "Method not found",
+  "-32602": "Invalid params",
+  "-32002": "Resource not found",
+};
+
+/**
+ * Maps a span of `McpInstrumentation` to an MCPCat event (a `mcpcat-api` `PublishEventRequest`).
+ *
+ * Returns `null` for every span that is not an MCP SERVER span (a span with `mcp.method.name`)
+ * nor an `mcpcat:identify` span: CLIENT spans and other instrumentations' spans are ignored, as
+ * MCPCat tracks the server side. Also `null` for a method that the API's event type enum does
+ * not list, unless `includeUnknownMethods` is set.
+ */
+export function spanToEvent(span: ReadableSpan, options: SpanToEventOptions): MCPCatEvent | null {
+  const attrs = span.attributes;
+  const eventType = eventTypeOf(span, options.includeUnknownMethods === true);
+  if (eventType === null) return null;
+
+  const { traceId, spanId } = span.spanContext();
+  const startMs = hrTimeToMilliseconds(span.startTime);
+  const event: MCPCatEvent = {
+    id: eventId(traceId, spanId, startMs),
+    projectId: options.projectId,
+    sessionId: str(attrs[ATTR_MCP_SESSION_ID]) ?? null,
+    eventType: eventType as MCPCatEvent["eventType"],
+    timestamp: new Date(startMs),
+    // Whole milliseconds: the API stores an integer.
+    duration: Math.max(0, Math.round(hrTimeToMilliseconds(span.duration))),
+    sdkLanguage: options.sdkLanguage ?? DEFAULT_SDK_LANGUAGE,
+    mcpcatVersion: options.mcpcatVersion ?? DEFAULT_MCPCAT_VERSION,
+  };
+  setIfDefined(event, "resourceName", resourceNameOf(attrs));
+  setIfDefined(event, "serverName", str(attrs[ATTR_MCP_SERVER_NAME]));
+  setIfDefined(event, "serverVersion", str(attrs[ATTR_MCP_SERVER_VERSION]));
+  setIfDefined(event, "clientName", str(attrs[ATTR_MCP_CLIENT_NAME]));
+  setIfDefined(event, "clientVersion", str(attrs[ATTR_MCP_CLIENT_VERSION]));
+  setIfDefined(event, "identifyActorGivenId", str(attrs[ATTR_USER_ID]));
+  setIfDefined(event, "identifyActorName", str(attrs[ATTR_USER_NAME]));
+  setIfDefined(event, "identifyData", jsonObject(attrs[ATTR_MCPCAT_IDENTIFY_DATA]));
+  setIfDefined(event, "userIntent", str(attrs[ATTR_MCPCAT_USER_INTENT]));
+  setIfDefined(event, "parameters", parametersOf(attrs));
+  setIfDefined(event, "response", responseOf(attrs[ATTR_GEN_AI_TOOL_CALL_RESULT]));
+  setIfDefined(event, "tags", tagsOf(attrs));
+  setIfDefined(event, "properties", jsonObject(attrs[ATTR_MCPCAT_PROPERTIES]));
+  const error = errorOf(span);
+  if (error !== undefined) {
+    event.isError = true;
+    event.error = error;
+  }
+  return event;
+}
+
+/** The MCPCat event type a span maps to, or `null` when it makes no event. */
+export function eventTypeOf(span: ReadableSpan, includeUnknown: boolean): string | null {
+  if (span.name === MCPCAT_IDENTIFY_SPAN_NAME)
+    return PublishEventRequestEventTypeEnum.mcpcatIdentify;
+  if (span.kind !== SpanKind.SERVER) return null;
+  const method = str(span.attributes[ATTR_MCP_METHOD_NAME]);
+  if (method === undefined) return null;
+  const type = `mcp:${method}`;
+  return includeUnknown || KNOWN_EVENT_TYPES.has(type) ? type : null;
+}
+
+/** True when the span would be an event but for its method (counted by the exporter). */
+export function isUnknownMethodSpan(span: ReadableSpan): boolean {
+  return (
+    span.kind === SpanKind.SERVER &&
+    span.name !== MCPCAT_IDENTIFY_SPAN_NAME &&
+    typeof span.attributes[ATTR_MCP_METHOD_NAME] === "string" &&
+    !KNOWN_EVENT_TYPES.has(`mcp:${span.attributes[ATTR_MCP_METHOD_NAME]}`)
+  );
+}
+
+function resourceNameOf(attrs: Attributes): string | undefined {
+  return (
+    str(attrs[ATTR_GEN_AI_TOOL_NAME]) ??
+    str(attrs[ATTR_GEN_AI_PROMPT_NAME]) ??
+    str(attrs[ATTR_MCP_RESOURCE_URI])
+  );
+}
+
+/**
+ * Shaped as MCPCat's own SDK sends it (`parameters.request.params.arguments`), so the
+ * dashboard finds the arguments where it looks for them. Only when content was captured.
+ */
+function parametersOf(attrs: Attributes): object | undefined {
+  const toolArgs = attrs[ATTR_GEN_AI_TOOL_CALL_ARGUMENTS];
+  const promptArgs = attrs[ATTR_MCPCAT_PROMPT_ARGUMENTS];
+  const raw = typeof toolArgs === "string" ? toolArgs : promptArgs;
+  if (typeof raw !== "string") return undefined;
+  const params: Record<string, unknown> = {};
+  const name = str(attrs[ATTR_GEN_AI_TOOL_NAME]) ?? str(attrs[ATTR_GEN_AI_PROMPT_NAME]);
+  if (name !== undefined) params.name = name;
+  const parsed = parseJson(raw);
+  // Cut to maxContentLength, the JSON may not parse: send the text, flagged, rather than nothing.
+  if (parsed.ok) params.arguments = parsed.value;
+  else {
+    params.arguments = raw;
+    params.truncated = true;
+  }
+  return { request: { method: str(attrs[ATTR_MCP_METHOD_NAME]), params } };
+}
+
+function responseOf(raw: AttributeValue | undefined): object | undefined {
+  if (typeof raw !== "string") return undefined;
+  const parsed = parseJson(raw);
+  if (parsed.ok && isPlainObject(parsed.value)) return parsed.value;
+  if (parsed.ok) return { value: parsed.value };
+  return { text: raw, truncated: true };
+}
+
+function tagsOf(attrs: Attributes): Record<string, string> | undefined {
+  let tags: Record<string, string> | undefined;
+  for (const key in attrs) {
+    if (!key.startsWith(ATTR_MCPCAT_TAG_PREFIX)) continue;
+    const value = attrs[key];
+    if (typeof value !== "string") continue;
+    tags ??= {};
+    tags[key.slice(ATTR_MCPCAT_TAG_PREFIX.length)] = value;
+  }
+  return tags;
+}
+
+/**
+ * `{ message, type, stack, platform }` as MCPCat's SDKs send it. The request failed for the
+ * caller when the span is an ERROR or carries a JSON-RPC error code: client-fault codes are
+ * not server errors in OpenTelemetry terms (no ERROR status), but MCPCat counts every failed
+ * request, as its own SDK does for invalid params or an unknown tool.
+ */
+function errorOf(span: ReadableSpan): object | undefined {
+  const attrs = span.attributes;
+  const code = attrValueString(attrs[ATTR_RPC_RESPONSE_STATUS_CODE]);
+  const isErrorStatus = span.status.code === SpanStatusCode.ERROR;
+  if (!isErrorStatus && code === undefined) return undefined;
+
+  const exception = span.events.find((e) => e.name === "exception")?.attributes;
+  const error: Record<string, string> = { platform: "javascript" };
+  const exceptionMessage = str(exception?.["exception.message"]);
+  error.message =
+    exceptionMessage ??
+    str(span.status.message) ??
+    (code !== undefined ? (CLIENT_FAULT_MESSAGES[code] ?? `JSON-RPC error ${code}`) : "Error");
+  error.type =
+    str(exception?.["exception.type"]) ??
+    str(attrs[ATTR_ERROR_TYPE]) ??
+    code ??
+    ERROR_TYPE_VALUE_OTHER;
+  const stack = str(exception?.["exception.stacktrace"]);
+  if (stack !== undefined) error.stack = stack;
+  return error;
+}
+
+// --- event id: "evt_" + a KSUID made from the span, like the ids MCPCat's SDKs make ---
+
+const KSUID_EPOCH_MS = 1_400_000_000_000;
+const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+/**
+ * `evt_` + 27 base62 characters: a KSUID whose 4-byte timestamp is the span's start (so ids
+ * sort by time, as MCPCat's do) and whose 16-byte payload is the first half of
+ * SHA-256(traceId + spanId). Deterministic: the same span always has the same id.
+ */
+export function eventId(traceId: string, spanId: string, startMs: number): string {
+  const seconds = Math.floor((startMs - KSUID_EPOCH_MS) / 1000);
+  const words = [Math.min(Math.max(seconds, 0), 0xffffffff)];
+  const digest = hash("sha256", traceId + spanId, "hex");
+  for (let i = 0; i < 32; i += 8) words.push(Number.parseInt(digest.slice(i, i + 8), 16));
+  // Long division of the 160-bit number by 62, one 32-bit word at a time (exact in doubles).
+  let out = "";
+  for (let digit = 0; digit < 27; digit++) {
+    let rem = 0;
+    for (let i = 0; i < words.length; i++) {
+      const cur = rem * 0x1_0000_0000 + (words[i] as number);
+      words[i] = Math.floor(cur / 62);
+      rem = cur % 62;
+    }
+    out = BASE62[rem] + out;
+  }
+  return `evt_${out}`;
+}
+
+// --- small helpers ---
+
+function str(value: AttributeValue | undefined): string | undefined {
+  return typeof value === "string" && value !== "" ? value : undefined;
+}
+
+function attrValueString(value: AttributeValue | undefined): string | undefined {
+  if (typeof value === "number") return String(value);
+  return str(value);
+}
+
+function parseJson(raw: string): { ok: true; value: unknown } | { ok: false } {
+  try {
+    return { ok: true, value: JSON.parse(raw) };
+  } catch {
+    return { ok: false };
+  }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function jsonObject(raw: AttributeValue | undefined): object | undefined {
+  if (typeof raw !== "string") return undefined;
+  const parsed = parseJson(raw);
+  return parsed.ok && isPlainObject(parsed.value) ? parsed.value : undefined;
+}
+
+function setIfDefined<K extends keyof MCPCatEvent>(
+  event: MCPCatEvent,
+  key: K,
+  value: MCPCatEvent[K] | undefined,
+): void {
+  if (value !== undefined) event[key] = value as MCPCatEvent[K];
+}

@@ -1,0 +1,159 @@
+/*
+ * A loopback stand-in for the MCPCat API: POST /v1/public/events/ only. It decodes and checks
+ * every body the way the API reads it (snake_case keys, `mcpcat-api`'s model and event type
+ * enum), records what it accepted, and can be scripted to fail, hang or drop connections.
+ */
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import {
+  type PublishEventRequest,
+  PublishEventRequestEventTypeEnum,
+  PublishEventRequestFromJSON,
+} from "mcpcat-api";
+
+/** What the stand-in answers to one request; `attempt` counts requests for the same event id. */
+export type Reply =
+  | { status: number; headers?: Record<string, string>; body?: string; delayMs?: number }
+  | "hang"
+  | "destroy";
+export type Script = (body: Record<string, unknown>, attempt: number) => Reply;
+
+export interface ReceivedRequest {
+  at: number;
+  /** The body as sent (snake_case). */
+  body: Record<string, unknown>;
+  /** The body decoded by `mcpcat-api` (camelCase, `timestamp` a Date). */
+  event: PublishEventRequest;
+  status: number | "hang" | "destroy";
+}
+
+const EVENT_TYPES = new Set<string>(Object.values(PublishEventRequestEventTypeEnum));
+const ID_PATTERN = /^evt_[0-9A-Za-z]{27}$/;
+
+export class FakeMcpcatApi {
+  /** Every request, in arrival order. */
+  readonly requests: ReceivedRequest[] = [];
+  /** Bodies answered with 2xx, by event id (a second 2xx for one id is a violation). */
+  readonly accepted = new Map<string, Record<string, unknown>>();
+  /** Every way a request broke the API's contract; a test expects this to stay empty. */
+  readonly violations: string[] = [];
+  /** Requests currently left unanswered. */
+  readonly hanging = new Set<http.ServerResponse>();
+  script: Script = () => ({ status: 202 });
+  private readonly attempts = new Map<string, number>();
+  private server: http.Server | undefined;
+  private waiters: { n: number; resolve: () => void }[] = [];
+
+  /** Starts listening on 127.0.0.1 on a free port. */
+  async start(): Promise<this> {
+    this.server = http.createServer((req, res) => this.handle(req, res));
+    this.server.keepAliveTimeout = 30_000;
+    await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
+    return this;
+  }
+
+  /** Base URL to give the exporter as `apiBaseUrl`. */
+  get url(): string {
+    const { port } = this.server!.address() as AddressInfo;
+    return `http://127.0.0.1:${port}`;
+  }
+
+  /** Accepted events, in the order they were accepted. */
+  get events(): PublishEventRequest[] {
+    return [...this.accepted.values()].map((b) => PublishEventRequestFromJSON(b));
+  }
+
+  /** Resolves once `n` events have been accepted. */
+  waitForAccepted(n: number): Promise<void> {
+    if (this.accepted.size >= n) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ n, resolve }));
+  }
+
+  async close(): Promise<void> {
+    for (const res of this.hanging) res.destroy();
+    this.hanging.clear();
+    const server = this.server;
+    if (!server) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      if (req.method !== "POST" || req.url !== "/v1/public/events/") {
+        this.violations.push(`unexpected ${req.method} ${req.url}`);
+        res.writeHead(404).end();
+        return;
+      }
+      if (!String(req.headers["content-type"]).startsWith("application/json")) {
+        this.violations.push(`content-type ${req.headers["content-type"]}`);
+      }
+      let body: Record<string, unknown>;
+      try {
+        body = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+      } catch {
+        this.violations.push("body is not JSON");
+        res.writeHead(400).end();
+        return;
+      }
+      this.check(body);
+      const id = String(body.id);
+      const attempt = (this.attempts.get(id) ?? 0) + 1;
+      this.attempts.set(id, attempt);
+      const reply = this.script(body, attempt);
+      const record: ReceivedRequest = {
+        at: Date.now(),
+        body,
+        event: PublishEventRequestFromJSON(body),
+        status: typeof reply === "string" ? reply : reply.status,
+      };
+      this.requests.push(record);
+      if (reply === "hang") {
+        this.hanging.add(res);
+        res.on("close", () => this.hanging.delete(res));
+        return;
+      }
+      if (reply === "destroy") {
+        req.socket.destroy();
+        return;
+      }
+      const answer = (): void => {
+        if (reply.status >= 200 && reply.status < 300) this.accept(id, body);
+        res.writeHead(reply.status, { "content-type": "application/json", ...reply.headers });
+        res.end(
+          reply.body ?? JSON.stringify({ status: reply.status < 300 ? "accepted" : "error" }),
+        );
+      };
+      if (reply.delayMs) setTimeout(answer, reply.delayMs);
+      else answer();
+    });
+  }
+
+  /** The checks the real API would make on what it reads (the snake_case keys). */
+  private check(body: Record<string, unknown>): void {
+    const id = body.id;
+    if (typeof id !== "string" || !ID_PATTERN.test(id)) this.violations.push(`bad id ${id}`);
+    if (typeof body.project_id !== "string") this.violations.push(`${id}: no project_id`);
+    if (!("session_id" in body)) this.violations.push(`${id}: no session_id key`);
+    if (!EVENT_TYPES.has(String(body.event_type))) {
+      this.violations.push(`${id}: event_type ${body.event_type} not in the enum`);
+    }
+    if (typeof body.timestamp !== "string" || Number.isNaN(Date.parse(body.timestamp))) {
+      this.violations.push(`${id}: bad timestamp ${body.timestamp}`);
+    }
+    if (!Number.isInteger(body.duration)) this.violations.push(`${id}: duration ${body.duration}`);
+    for (const key of Object.keys(body)) {
+      if (/[A-Z]/.test(key)) this.violations.push(`${id}: camelCase key ${key} on the wire`);
+    }
+  }
+
+  private accept(id: string, body: Record<string, unknown>): void {
+    if (this.accepted.has(id)) this.violations.push(`duplicate event ${id} accepted twice`);
+    this.accepted.set(id, body);
+    const ready = this.waiters.filter((w) => this.accepted.size >= w.n);
+    this.waiters = this.waiters.filter((w) => this.accepted.size < w.n);
+    for (const w of ready) w.resolve();
+  }
+}
