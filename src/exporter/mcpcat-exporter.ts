@@ -122,7 +122,7 @@ export class MCPCatExporter implements SpanExporter {
 
   /** Waits until every queued event is delivered or dropped, up to `shutdownTimeoutMillis`. Never rejects. */
   forceFlush(): Promise<void> {
-    return this.waitForIdle().then((idle) => {
+    return this.waitForIdle(this.shutdownTimeoutMillis).then((idle) => {
       if (!idle) {
         diag.warn(
           `MCPCatExporter: forceFlush timed out after ${this.shutdownTimeoutMillis} ms with ${this.pending} events still pending`,
@@ -136,7 +136,7 @@ export class MCPCatExporter implements SpanExporter {
    * drops (and counts) the rest and closes the connections. Idempotent; never rejects.
    */
   shutdown(): Promise<void> {
-    this.shutdownPromise ??= this.waitForIdle().then(() => this.stop());
+    this.shutdownPromise ??= this.waitForIdle(this.shutdownTimeoutMillis).then(() => this.stop());
     return this.shutdownPromise;
   }
 
@@ -176,14 +176,13 @@ export class MCPCatExporter implements SpanExporter {
 
   /** Starts requests while there is room, the queue has events and no backoff is running. */
   private pump(): void {
-    if (this.stopped) return;
-    while (this.inFlight < this.concurrency) {
+    while (!this.stopped && this.inFlight < this.concurrency) {
       const wait = this.pausedUntil - Date.now();
       if (wait > 0) {
         this.scheduleResume(wait);
         break;
       }
-      const item = this.retryQueue.shift() ?? this.shiftQueue();
+      const item = this.nextItem();
       if (item === undefined) break;
       this.inFlight++;
       this.sender.send(item.body).then(
@@ -254,14 +253,14 @@ export class MCPCatExporter implements SpanExporter {
     this.resumeTimer.unref();
   }
 
-  /** Resolves true once nothing is pending, false when `shutdownTimeoutMillis` runs out first. */
-  private waitForIdle(): Promise<boolean> {
+  /** Resolves true once nothing is pending, false when `timeoutMillis` runs out first. */
+  private waitForIdle(timeoutMillis: number): Promise<boolean> {
     if (this.pending === 0) return Promise.resolve(true);
     return new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => {
         this.idleWaiters = this.idleWaiters.filter((w) => w !== onIdle);
         resolve(false);
-      }, this.shutdownTimeoutMillis);
+      }, timeoutMillis);
       // Not unref'd: an app awaiting shutdown() must stay alive through a retry backoff.
       const onIdle = (): void => {
         clearTimeout(timer);
@@ -278,28 +277,30 @@ export class MCPCatExporter implements SpanExporter {
     for (const waiter of waiters) waiter();
   }
 
-  private stop(): void {
+  /** Drops what is queued, aborts what is in flight, and resolves once those have settled. */
+  private async stop(): Promise<void> {
     this.stopped = true;
     if (this.resumeTimer !== undefined) clearTimeout(this.resumeTimer);
     let dropped = 0;
-    for (
-      let item = this.retryQueue.shift() ?? this.shiftQueue();
-      item;
-      item = this.retryQueue.shift() ?? this.shiftQueue()
-    ) {
+    for (let item = this.nextItem(); item !== undefined; item = this.nextItem()) {
       this.release(item);
       dropped++;
     }
     this.stats.droppedShutdown += dropped;
-    // In-flight requests end as errors now and are counted as shutdown drops in onOutcome.
+    // Aborted requests settle as errors within a tick or two; onOutcome counts them as dropped.
     const inFlight = this.inFlight;
     this.sender.close();
+    await this.waitForIdle(1000);
     if (dropped + inFlight > 0) {
       diag.warn(
         `MCPCatExporter: shut down with ${dropped + inFlight} events undelivered after ${this.shutdownTimeoutMillis} ms; dropped`,
       );
     }
     this.reportDrops();
+  }
+
+  private nextItem(): QueuedEvent | undefined {
+    return this.retryQueue.shift() ?? this.shiftQueue();
   }
 
   private dropQueueFull(): void {
