@@ -1,0 +1,94 @@
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { FIXTURES, runNode } from "./helpers/child.js";
+import { attributeOf, LoopbackCollector } from "./helpers/collector.js";
+import { waitFor } from "./helpers/tracing.js";
+
+// Each fixture is a separate Node process that uses the built package ("mcpcat-otel" resolves
+// to dist/ through the package's own exports map) with NodeSDK and exports OTLP/JSON to us.
+let collector: LoopbackCollector;
+let otelEnv: Record<string, string>;
+beforeEach(async () => {
+  collector = new LoopbackCollector();
+  await collector.start();
+  otelEnv = {
+    OTEL_EXPORTER_OTLP_ENDPOINT: collector.endpointUrl!,
+    OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
+    OTEL_TRACES_EXPORTER: "otlp",
+    OTEL_METRICS_EXPORTER: "none",
+    OTEL_LOGS_EXPORTER: "none",
+    OTEL_BSP_SCHEDULE_DELAY: "50",
+  };
+});
+afterEach(() => collector.close());
+
+function mcpSpanNames() {
+  return collector.sortedSpans
+    .filter((span) => attributeOf(span, "mcp.method.name") !== undefined)
+    .map((span) => span.name);
+}
+
+describe("consumer processes register with NodeSDK and get spans, no manual call", () => {
+  const cases: [string, string[], string][] = [
+    ["ESM, SDK imported after NodeSDK.start()", ["esm-inline.mjs"], "esm-user"],
+    ["ESM, SDK imported statically, NodeSDK from --import", ["--import", "./otel-setup.mjs", "esm-static.mjs"], "fixture-user"],
+    [
+      "ESM with the import-in-the-middle loader hook",
+      ["--import", "./loader-hook.mjs", "--import", "./otel-setup.mjs", "esm-static.mjs"],
+      "fixture-user",
+    ],
+    ["CommonJS, require() after NodeSDK.start()", ["cjs-consumer.cjs"], "cjs-user"],
+  ];
+  for (const [title, args, user] of cases) {
+    it(title, async () => {
+      const run = await runNode(args, { ...otelEnv, FIXTURE_USER: "fixture-user" });
+      expect(run.stderr.replace(/.*ExperimentalWarning.*\n?|.*--trace-warnings.*\n?/g, "")).toBe("");
+      expect(run.code).toBe(0);
+      expect(run.stdout).toBe("");
+      await waitFor(() => mcpSpanNames().length >= 2, "spans at the collector");
+      expect(mcpSpanNames()).toEqual(["initialize", "tools/call add"]);
+      const call = collector.sortedSpans.find((span) => span.name === "tools/call add")!;
+      expect(call.kind).toBe(2); // OTLP SPAN_KIND_SERVER
+      expect(attributeOf(call, "user.id")).toBe(user);
+      expect(attributeOf(call, "mcp.server.name")).toBe("consumer-server");
+    });
+  }
+});
+
+describe("stdio: the server in a child process", () => {
+  it("spans for each request, network.transport=pipe, one session id, stdout only JSON-RPC", async () => {
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: ["--import", "./otel-setup.mjs", "stdio-server.mjs"],
+      cwd: FIXTURES,
+      env: { ...(process.env as Record<string, string>), ...otelEnv, FIXTURE_USER: "stdio-user" },
+      stderr: "pipe",
+    });
+    const protocolErrors: Error[] = [];
+    const client = new Client({ name: "stdio-client", version: "1.0.0" });
+    client.onerror = (error) => protocolErrors.push(error);
+    await client.connect(transport);
+    await client.callTool({ name: "ok", arguments: {} });
+    const failed = await client.callTool({ name: "fail", arguments: {} });
+    expect(failed.isError).toBe(true);
+    await client.close(); // ends stdin: the server flushes its spans and exits
+    expect(protocolErrors).toEqual([]); // a non-JSON line on stdout would be an error here
+
+    await waitFor(() => mcpSpanNames().length >= 3, "stdio spans", 10_000);
+    expect(mcpSpanNames()).toEqual(["initialize", "tools/call ok", "tools/call fail"]);
+    const spans = collector.sortedSpans;
+    const sessions = new Set(spans.map((span) => attributeOf(span, "mcp.session.id")));
+    expect(sessions.size).toBe(1);
+    expect([...sessions][0]).toMatch(/^[0-9a-f-]{36}$/);
+    for (const span of spans.filter((s) => attributeOf(s, "mcp.method.name"))) {
+      expect(attributeOf(span, "network.transport")).toBe("pipe");
+      expect(attributeOf(span, "mcp.client.name")).toBe("stdio-client");
+      expect(attributeOf(span, "user.id")).toBe("stdio-user");
+    }
+    const fail = spans.find((span) => span.name === "tools/call fail")!;
+    expect(attributeOf(fail, "error.type")).toBe("tool_error");
+    expect(fail.status).toMatchObject({ code: 2, message: "nope" });
+    expect(spans.filter((span) => span.name === "mcpcat:identify")).toHaveLength(1);
+  });
+});
