@@ -1,0 +1,35 @@
+import { format } from "node:util";
+import { type DiagLogger, DiagLogLevel, diag } from "@opentelemetry/api";
+import { diagLogLevelFromString, getStringFromEnv } from "@opentelemetry/core";
+
+/**
+ * A diag logger that writes every level to stderr. The SDK's `DiagConsoleLogger` sends `info`
+ * and `debug` to `console.info`/`console.debug`, that is to stdout, which a stdio MCP server
+ * uses for JSON-RPC: one `OTEL_LOG_LEVEL=debug` would break the protocol.
+ */
+export class StderrDiagLogger implements DiagLogger {
+  error = write("error");
+  warn = write("warn");
+  info = write("info");
+  debug = write("debug");
+  verbose = write("verbose");
+}
+
+function write(level: string) {
+  return (message: string, ...args: unknown[]): void => {
+    try {
+      process.stderr.write(`[otel ${level}] ${format(message, ...args)}\n`);
+    } catch {
+      // stderr closed: nothing else to tell.
+    }
+  };
+}
+
+/**
+ * Installs {@link StderrDiagLogger} at `OTEL_LOG_LEVEL` (default `warn`, so that a
+ * misconfiguration or an unreachable collector is visible without asking).
+ */
+export function installStderrDiagLogger(): void {
+  const level = diagLogLevelFromString(getStringFromEnv("OTEL_LOG_LEVEL")) ?? DiagLogLevel.WARN;
+  diag.setLogger(new StderrDiagLogger(), { logLevel: level, suppressOverrideMessage: true });
+}

@@ -1,0 +1,44 @@
+import { diag } from "@opentelemetry/api";
+import { getBooleanFromEnv } from "@opentelemetry/core";
+import { NodeSDK } from "@opentelemetry/sdk-node";
+import { McpInstrumentation } from "../instrumentation.js";
+import { installStderrDiagLogger } from "./diag-logger.js";
+import { flushOnExit } from "./flush-on-exit.js";
+import { planFromEnv, withEnv } from "./plan.js";
+import { mcpcatProcessor, traceProcessorsFor } from "./span-processors.js";
+
+/**
+ * Starts a `NodeSDK` with `McpInstrumentation`, configured from the environment alone, and
+ * flushes it when the process ends. Never throws: a failure is a diag error, and the app runs
+ * on uninstrumented. Returns the SDK, or undefined when none was started.
+ */
+export function startFromEnv(): NodeSDK | undefined {
+  try {
+    installStderrDiagLogger();
+    if (getBooleanFromEnv("OTEL_SDK_DISABLED")) {
+      diag.info("mcpcat-otel/register: OTEL_SDK_DISABLED is set; nothing started");
+      return undefined;
+    }
+    const plan = planFromEnv();
+    const spanProcessors = traceProcessorsFor(plan.traceExporters);
+    if (plan.projectId) spanProcessors.push(mcpcatProcessor(plan.projectId, plan.apiBaseUrl));
+    if (spanProcessors.length === 0) {
+      diag.info("mcpcat-otel/register: no trace exporter configured; MCP spans go nowhere");
+    }
+    // MCPCAT_STATELESS and MCPCAT_CAPTURE_CONTENT are read by McpInstrumentation itself.
+    const instrumentation = new McpInstrumentation();
+    const sdk = withEnv(plan.sdkEnv, () => {
+      const created = new NodeSDK({ instrumentations: [instrumentation], spanProcessors });
+      created.start();
+      return created;
+    });
+    flushOnExit(() => sdk.shutdown());
+    return sdk;
+  } catch (error) {
+    diag.error(
+      "mcpcat-otel/register: could not start OpenTelemetry; running uninstrumented",
+      error,
+    );
+    return undefined;
+  }
+}

@@ -1,0 +1,83 @@
+/* Runs the stdio fixtures under `mcpcat-otel/register` in child processes. */
+import { type ChildProcess, spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+
+export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const HERE = fileURLToPath(new URL(".", import.meta.url));
+
+export type ModuleKind = "esm" | "cjs";
+
+/** `node` arguments that load the built register entry the way a user would. */
+export function registerArgs(kind: ModuleKind): string[] {
+  return kind === "esm"
+    ? ["--import", "mcpcat-otel/register", `${HERE}stdio-server.mjs`]
+    : ["-r", "mcpcat-otel/register", `${HERE}stdio-server.cjs`];
+}
+
+/** The test runner's environment without anything that would configure the child. */
+export function cleanEnv(extra: Record<string, string>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (value === undefined || /^(OTEL_|MCPCAT_|FIXTURE_)/.test(key) || key === "NODE_OPTIONS") {
+      continue;
+    }
+    env[key] = value;
+  }
+  return { ...env, ...extra };
+}
+
+/** A real `Client` over a real `StdioClientTransport` to the fixture run under register. */
+export async function connectStdio(kind: ModuleKind, env: Record<string, string>) {
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: registerArgs(kind),
+    env: cleanEnv(env),
+    cwd: ROOT,
+    stderr: "pipe",
+  });
+  let stderr = "";
+  transport.stderr?.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString("utf8");
+  });
+  const client = new Client({ name: "register-test-client", version: "0.0.1" });
+  const clientErrors: Error[] = [];
+  client.onerror = (error) => clientErrors.push(error);
+  await client.connect(transport);
+  return { client, transport, clientErrors, stderr: () => stderr };
+}
+
+/** The fixture as a bare child process, for byte-level checks of its stdout. */
+export function spawnRaw(kind: ModuleKind, env: Record<string, string>) {
+  const child = spawn(process.execPath, registerArgs(kind), {
+    cwd: ROOT,
+    env: cleanEnv(env),
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  const out = { stdout: "", stderr: "" };
+  child.stdout.on("data", (c: Buffer) => {
+    out.stdout += c.toString("utf8");
+  });
+  child.stderr.on("data", (c: Buffer) => {
+    out.stderr += c.toString("utf8");
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on("exit", (code, signal) => resolve({ code, signal })),
+  );
+  return { child, out, exited };
+}
+
+/** Sends one JSON-RPC message as a line, as the stdio transport frames them. */
+export function send(child: ChildProcess, message: Record<string, unknown>): void {
+  child.stdin?.write(`${JSON.stringify({ jsonrpc: "2.0", ...message })}\n`);
+}
+
+/** Resolves when `check()` holds, polling; rejects with `what` after `timeoutMs`. */
+export async function until(check: () => boolean, what: string, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}

@@ -1,0 +1,185 @@
+/*
+ * A loopback OTLP/HTTP receiver: POST /v1/traces in the standard JSON or protobuf encoding
+ * (gzip or not), decoded into plain spans; /v1/metrics and /v1/logs are counted and accepted.
+ * `TestCollector` from contrib-test-utils reads JSON only, and otlp-transformer 0.301 has no
+ * request decoder, so protobuf goes through protobufjs with the schema in otlp-trace-proto.ts.
+ */
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { gunzipSync } from "node:zlib";
+import protobuf from "protobufjs";
+import { OTLP_TRACE_PROTO } from "./otlp-trace-proto.js";
+
+export interface ReceivedSpan {
+  name: string;
+  kind: number;
+  traceId: string;
+  spanId: string;
+  parentSpanId: string | undefined;
+  startTimeUnixNano: string;
+  endTimeUnixNano: string;
+  attributes: Record<string, unknown>;
+  status: { code: number; message?: string };
+  resource: Record<string, unknown>;
+  scope: string;
+  /** How the request that carried it was encoded. */
+  encoding: "json" | "protobuf";
+}
+
+const requestType = protobuf
+  .parse(OTLP_TRACE_PROTO, { keepCase: false })
+  .root.lookupType("otlp.ExportTraceServiceRequest");
+
+export class OtlpReceiver {
+  readonly spans: ReceivedSpan[] = [];
+  /** Every request: path, content type, and whether it decoded. */
+  readonly requests: { path: string; contentType: string; ok: boolean }[] = [];
+  /** Requests that could not be decoded; a test expects none. */
+  readonly errors: string[] = [];
+  private server: http.Server | undefined;
+
+  async start(): Promise<this> {
+    this.server = http.createServer((req, res) => this.handle(req, res));
+    await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
+    return this;
+  }
+
+  /** Base URL for `OTEL_EXPORTER_OTLP_ENDPOINT`. */
+  get url(): string {
+    const { port } = this.server!.address() as AddressInfo;
+    return `http://127.0.0.1:${port}`;
+  }
+
+  async close(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const path = req.url ?? "";
+      const contentType = String(req.headers["content-type"] ?? "");
+      const isProtobuf = contentType.startsWith("application/x-protobuf");
+      let ok = true;
+      try {
+        let body = Buffer.concat(chunks);
+        if (req.headers["content-encoding"] === "gzip") body = gunzipSync(body);
+        if (req.method !== "POST") throw new Error(`${req.method} ${path}`);
+        if (path === "/v1/traces") {
+          if (isProtobuf) this.ingest(decodeProtobuf(body), "protobuf");
+          else if (contentType.startsWith("application/json")) {
+            this.ingest(JSON.parse(body.toString("utf8")), "json");
+          } else throw new Error(`content-type ${contentType}`);
+        } else if (path !== "/v1/metrics" && path !== "/v1/logs") {
+          throw new Error(`unexpected path ${path}`);
+        }
+      } catch (error) {
+        ok = false;
+        this.errors.push(String(error));
+      }
+      this.requests.push({ path, contentType, ok });
+      if (!ok) {
+        res.writeHead(400).end();
+        return;
+      }
+      // An empty body is a valid (empty) Export*ServiceResponse in both encodings.
+      if (isProtobuf) res.writeHead(200, { "content-type": "application/x-protobuf" }).end();
+      else res.writeHead(200, { "content-type": "application/json" }).end("{}");
+    });
+  }
+
+  private ingest(request: OtlpRequest, encoding: ReceivedSpan["encoding"]): void {
+    for (const rs of request.resourceSpans ?? []) {
+      const resource = attributesOf(rs.resource?.attributes);
+      for (const ss of rs.scopeSpans ?? []) {
+        for (const span of ss.spans ?? []) {
+          this.spans.push({
+            name: span.name,
+            kind: Number(span.kind ?? 0),
+            traceId: span.traceId,
+            spanId: span.spanId,
+            parentSpanId: span.parentSpanId || undefined,
+            startTimeUnixNano: String(span.startTimeUnixNano),
+            endTimeUnixNano: String(span.endTimeUnixNano),
+            attributes: attributesOf(span.attributes),
+            status: { code: Number(span.status?.code ?? 0), message: span.status?.message },
+            resource,
+            scope: ss.scope?.name ?? "",
+            encoding,
+          });
+        }
+      }
+    }
+  }
+}
+
+/** The OTLP JSON shape (camelCase, ids as hex), which protobuf requests are brought to. */
+interface OtlpRequest {
+  resourceSpans?: {
+    resource?: { attributes?: KeyValue[] };
+    scopeSpans?: {
+      scope?: { name?: string };
+      spans?: {
+        name: string;
+        kind?: number;
+        traceId: string;
+        spanId: string;
+        parentSpanId?: string;
+        startTimeUnixNano: string | number;
+        endTimeUnixNano: string | number;
+        attributes?: KeyValue[];
+        status?: { code?: number; message?: string };
+      }[];
+    }[];
+  }[];
+}
+interface KeyValue {
+  key: string;
+  value?: AnyValue;
+}
+interface AnyValue {
+  stringValue?: string;
+  boolValue?: boolean;
+  intValue?: string | number;
+  doubleValue?: number;
+  arrayValue?: { values?: AnyValue[] };
+  kvlistValue?: { values?: KeyValue[] };
+  bytesValue?: string;
+}
+
+function decodeProtobuf(body: Buffer): OtlpRequest {
+  const message = requestType.decode(body);
+  const object = requestType.toObject(message, { longs: String, enums: Number, bytes: Array });
+  return hexIds(object) as OtlpRequest;
+}
+
+/** protobufjs gives `bytes` fields as byte arrays; OTLP JSON has the ids as hex strings. */
+function hexIds(value: unknown, key = ""): unknown {
+  if (Array.isArray(value)) {
+    if (key.endsWith("Id")) return Buffer.from(value as number[]).toString("hex");
+    return value.map((v) => hexIds(v));
+  }
+  if (value && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, hexIds(v, k)]));
+  }
+  return value;
+}
+
+function attributesOf(list: KeyValue[] | undefined): Record<string, unknown> {
+  return Object.fromEntries((list ?? []).map((kv) => [kv.key, anyValue(kv.value)]));
+}
+
+function anyValue(value: AnyValue | undefined): unknown {
+  if (!value) return undefined;
+  if (value.stringValue !== undefined) return value.stringValue;
+  if (value.boolValue !== undefined) return value.boolValue;
+  if (value.intValue !== undefined) return Number(value.intValue);
+  if (value.doubleValue !== undefined) return value.doubleValue;
+  if (value.arrayValue) return (value.arrayValue.values ?? []).map(anyValue);
+  if (value.kvlistValue) return attributesOf(value.kvlistValue.values);
+  return value.bytesValue;
+}
