@@ -2,13 +2,14 @@ import { InstrumentationBase, isWrapped } from "@opentelemetry/instrumentation";
 import { DEFAULT_MAX_CONTENT_LENGTH } from "./content.js";
 import { ENV, readBooleanEnv } from "./env.js";
 import { DEFAULT_IDENTIFY_TIMEOUT_MS } from "./identity.js";
+import type { ResolvedOptions } from "./request-span.js";
 import {
   hookV1CommonJs,
   type ProtocolPatcher,
   patchLoadedV1,
   v1ModuleDefinition,
 } from "./sdk-v1.js";
-import { type ProtocolLike, type ResolvedOptions, ServerRequestTracer } from "./server-request.js";
+import { type ProtocolLike, ServerRequestTracer } from "./server-request.js";
 import type { McpInstrumentationConfig, McpRequest } from "./types.js";
 import { PACKAGE_NAME, PACKAGE_VERSION } from "./version.js";
 

@@ -1,0 +1,185 @@
+import { type DiagLogger, type Span, SpanStatusCode } from "@opentelemetry/api";
+import { safeExecuteInTheMiddle } from "@opentelemetry/instrumentation";
+import { CLIENT_FAULT_CODES, type Peers } from "./attributes.js";
+import { prepareCaptured, toJson, toolErrorText } from "./content.js";
+import {
+  ATTR_ERROR_TYPE,
+  ATTR_GEN_AI_TOOL_CALL_RESULT,
+  ATTR_MCP_PROTOCOL_VERSION,
+  ATTR_RPC_RESPONSE_STATUS_CODE,
+  ERROR_TYPE_VALUE_OTHER,
+  ERROR_TYPE_VALUE_TOOL_ERROR,
+} from "./semconv.js";
+import type { ConnectionState } from "./session.js";
+import type { McpInstrumentationConfig, McpRequest } from "./types.js";
+
+/** The options of the instrumentation, resolved once from config and environment. */
+export interface ResolvedOptions {
+  readonly config: McpInstrumentationConfig;
+  /** The option, else `MCPCAT_STATELESS`; `undefined` leaves it to auto-detection. */
+  readonly stateless: boolean | undefined;
+  readonly captureContent: boolean;
+  readonly maxContentLength: number;
+  readonly identifyTimeoutMs: number;
+}
+
+export interface JsonRpcResponse {
+  id: string | number;
+  result?: unknown;
+  error?: { code?: unknown; message?: unknown; data?: unknown };
+}
+
+/** Runs user code (hooks, callbacks) so that its failure is reported, never thrown. */
+export function guard<T>(diag: DiagLogger, name: string, run: () => T): T | undefined {
+  return safeExecuteInTheMiddle(
+    run,
+    (error) => {
+      if (error) diag.warn(`${name} threw`, error);
+    },
+    true,
+  );
+}
+
+/**
+ * One request's span, from its start to its end, and the async work (identify, redaction) that
+ * must settle before it ends. The end time is always when the response was sent: waiting for
+ * that work never stretches the span, and never delays the response.
+ */
+export class RequestSpan {
+  ended = false;
+  private waits: Promise<void>[] | undefined;
+  private waitLabels: string[] = [];
+  private deadline = 0;
+
+  constructor(
+    readonly span: Span,
+    readonly request: McpRequest,
+    readonly connection: ConnectionState,
+    readonly peers: Peers,
+    readonly sessionId: string | undefined,
+    private readonly options: ResolvedOptions,
+    private readonly diag: DiagLogger,
+  ) {}
+
+  /** Records a captured string (redacted, truncated); never the unredacted text. */
+  capture(key: string, text: string): void {
+    let prepared: string | Promise<string>;
+    try {
+      prepared = prepareCaptured(text, this.options.config.redact, this.options.maxContentLength);
+    } catch (error) {
+      this.diag.warn(`redact threw; ${key} not recorded`, error);
+      return;
+    }
+    if (typeof prepared === "string") {
+      this.span.setAttribute(key, prepared);
+      return;
+    }
+    const applied = prepared.then(
+      (value) => {
+        if (!this.ended) this.span.setAttribute(key, value);
+      },
+      (error) => this.diag.warn(`redact failed; ${key} not recorded`, error),
+    );
+    this.waitFor("redact", applied);
+  }
+
+  captureJson(key: string, value: unknown): void {
+    const json = toJson(value);
+    if (json !== undefined) this.capture(key, json);
+  }
+
+  /** Holds the span open (up to `identifyTimeoutMs` from now) until `work` settles. */
+  waitFor(label: string, work: Promise<void>): void {
+    if (!this.waits) {
+      this.waits = [];
+      this.deadline = performance.now() + this.options.identifyTimeoutMs;
+    }
+    this.waits.push(work);
+    this.waitLabels.push(label);
+  }
+
+  /** Records what was sent back, then ends the span (once pending work settles). */
+  finish(response: JsonRpcResponse): void {
+    if (this.ended) return;
+    const { span, request } = this;
+    try {
+      if (response.error) {
+        this.recordJsonRpcError(response.error);
+      } else {
+        this.recordResult(response.result as Record<string, unknown> | undefined);
+      }
+      const hook = this.options.config.responseHook;
+      if (hook) {
+        const error = response.error as { code: number; message: string } | undefined;
+        guard(this.diag, "responseHook", () =>
+          hook(span, { request, result: response.result, error }),
+        );
+      }
+    } catch (error) {
+      this.diag.error("failed to record the response", error);
+    }
+    this.endWhenSettled();
+  }
+
+  /** Ends the span now. `unanswered` says why a request got no response (an error of `_OTHER` type). */
+  end(unanswered?: string, endTime?: number): void {
+    if (this.ended) return;
+    this.ended = true;
+    if (unanswered) {
+      this.span.setAttribute(ATTR_ERROR_TYPE, ERROR_TYPE_VALUE_OTHER);
+      this.span.setStatus({ code: SpanStatusCode.ERROR, message: unanswered });
+    }
+    this.span.end(endTime);
+  }
+
+  private recordResult(result: Record<string, unknown> | undefined): void {
+    const { span, request } = this;
+    if (request.method === "tools/call") {
+      if (result?.isError === true) {
+        span.setAttribute(ATTR_ERROR_TYPE, ERROR_TYPE_VALUE_TOOL_ERROR);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: toolErrorText(result) });
+      }
+      if (this.options.captureContent) this.captureJson(ATTR_GEN_AI_TOOL_CALL_RESULT, result);
+    } else if (request.method === "initialize" && typeof result?.protocolVersion === "string") {
+      span.setAttribute(ATTR_MCP_PROTOCOL_VERSION, result.protocolVersion);
+      if (!this.connection.stateless) this.connection.protocolVersion = result.protocolVersion;
+    }
+  }
+
+  private recordJsonRpcError(error: NonNullable<JsonRpcResponse["error"]>): void {
+    const code = typeof error.code === "number" ? error.code : undefined;
+    const message = typeof error.message === "string" ? error.message : "JSON-RPC error";
+    if (code !== undefined) this.span.setAttribute(ATTR_RPC_RESPONSE_STATUS_CODE, String(code));
+    if (code !== undefined && CLIENT_FAULT_CODES.has(code)) return;
+    this.span.setAttribute(
+      ATTR_ERROR_TYPE,
+      code !== undefined ? String(code) : ERROR_TYPE_VALUE_OTHER,
+    );
+    this.span.recordException({ name: "McpError", message });
+    this.span.setStatus({ code: SpanStatusCode.ERROR, message });
+  }
+
+  /** Ends now, or once async identify/redaction settle, never later than their deadline. */
+  private endWhenSettled(): void {
+    const waits = this.waits;
+    if (!waits) {
+      this.end();
+      return;
+    }
+    const endTime = performance.now();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<"timeout">((resolve) => {
+      timer = setTimeout(() => resolve("timeout"), Math.max(0, this.deadline - endTime));
+      timer.unref?.();
+    });
+    void Promise.race([Promise.all(waits), timeout]).then((outcome) => {
+      clearTimeout(timer);
+      if (outcome === "timeout") {
+        this.diag.warn(
+          `${this.waitLabels.join(", ")} did not settle within the timeout; the span ends without it`,
+        );
+      }
+      this.end(undefined, endTime);
+    });
+  }
+}
