@@ -1,3 +1,11 @@
+export { MCPCatExporter } from "./exporter/mcpcat-exporter.js";
+export { spanToEvent } from "./exporter/span-to-event.js";
+export type {
+  MCPCatEvent,
+  MCPCatExporterOptions,
+  MCPCatExporterStats,
+  SpanToEventOptions,
+} from "./exporter/types.js";
 export { McpInstrumentation } from "./instrumentation.js";
 export * from "./semconv.js";
 export type * from "./types.js";
