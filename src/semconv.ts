@@ -32,10 +32,8 @@ export const ATTR_RPC_RESPONSE_STATUS_CODE = "rpc.response.status_code";
 
 // --- Stable general attributes (from the stable entry point, which does not move) ---
 export {
-  ATTR_CLIENT_ADDRESS,
   ATTR_ERROR_TYPE,
   ATTR_NETWORK_PROTOCOL_NAME,
-  ATTR_NETWORK_PROTOCOL_VERSION,
   ATTR_NETWORK_TRANSPORT,
   ERROR_TYPE_VALUE_OTHER,
 } from "@opentelemetry/semantic-conventions";

@@ -39,6 +39,7 @@ describe("consumer processes register with NodeSDK and get spans, no manual call
       "fixture-user",
     ],
     ["CommonJS, require() after NodeSDK.start()", ["cjs-consumer.cjs"], "cjs-user"],
+    ["CommonJS, SDK required before NodeSDK.start()", ["cjs-required-first.cjs"], "cjs-user"],
   ];
   for (const [title, args, user] of cases) {
     it(title, async () => {
