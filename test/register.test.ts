@@ -1,11 +1,14 @@
+import type { ChildProcess } from "node:child_process";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { SHUTDOWN_TIMEOUT_MS } from "../src/register/flush-on-exit.js";
 import {
   ATTR_GEN_AI_TOOL_NAME,
   ATTR_MCP_METHOD_NAME,
   ATTR_MCP_SESSION_ID,
   ATTR_NETWORK_TRANSPORT,
 } from "../src/semconv.js";
-import { connectStdio, type ModuleKind, until } from "./register-helpers/child.js";
+import { FakeMcpcatApi } from "./exporter/helpers/fake-mcpcat-api.js";
+import { connectStdio, type ModuleKind, send, spawnRaw, until } from "./register-helpers/child.js";
 import { OtlpReceiver, type ReceivedSpan } from "./register-helpers/otlp-receiver.js";
 
 let receiver: OtlpReceiver;
@@ -55,5 +58,238 @@ describe.each([
     expect(receiver.spans.map((s) => s.name)).toContain("initialize");
     // The server ended by itself when stdin closed (not by the client's SIGTERM), flushing.
     expect(run.stderr()).toContain("fixture: exit 0");
+  });
+});
+
+describe("register never disturbs the stdio protocol", () => {
+  it.each(["esm", "cjs"] as const)(
+    "%s: stdout carries only JSON-RPC even with debug logs and console exporters on",
+    async (kind) => {
+      const { child, out, exited } = spawnRaw(kind, {
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+        OTEL_LOG_LEVEL: "debug",
+        OTEL_TRACES_EXPORTER: "console,otlp",
+        OTEL_METRICS_EXPORTER: "console",
+        OTEL_LOGS_EXPORTER: "console",
+        MCPCAT_STATELESS: "perhaps",
+      });
+      send(child, {
+        id: 0,
+        method: "initialize",
+        params: {
+          protocolVersion: "2025-06-18",
+          capabilities: {},
+          clientInfo: { name: "raw", version: "1" },
+        },
+      });
+      await until(() => out.stdout.includes('"id":0'), "the initialize response");
+      send(child, { method: "notifications/initialized" });
+      send(child, {
+        id: 1,
+        method: "tools/call",
+        params: { name: "echo", arguments: { text: "x" } },
+      });
+      send(child, { id: 2, method: "tools/list" });
+      await until(() => out.stdout.includes('"id":2'), "the tools/list response");
+      child.stdin.end();
+      expect(await exited).toEqual({ code: 0, signal: null });
+
+      const lines = out.stdout.split("\n").filter((line) => line !== "");
+      expect(lines).toHaveLength(3);
+      for (const line of lines) expect(JSON.parse(line)).toMatchObject({ jsonrpc: "2.0" });
+      // What would have gone to stdout went to stderr: diagnostics and the console spans.
+      expect(out.stderr).toContain("[otel debug]");
+      expect(out.stderr).toContain("OTEL_METRICS_EXPORTER=console is ignored");
+      expect(out.stderr).toContain("MCPCAT_STATELESS");
+      expect(out.stderr).toMatch(/name: 'tools\/call echo'/);
+      await until(() => toolSpan(receiver.spans, "echo") !== undefined, "the OTLP span");
+    },
+  );
+});
+
+describe("register flushes when the process ends", () => {
+  // A batch delay far beyond the test: only the exit paths can deliver the spans.
+  const holdBatches = { OTEL_BSP_SCHEDULE_DELAY: "600000" };
+
+  it("on SIGTERM, then dies from the signal as it would have without register", async () => {
+    const { child, out, exited } = spawnRaw("esm", {
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      ...holdBatches,
+    });
+    await initializeAndCallEcho(child, out);
+    child.kill("SIGTERM");
+    expect(await exited).toEqual({ code: null, signal: "SIGTERM" });
+    expect(toolSpan(receiver.spans, "echo")).toBeDefined();
+  });
+
+  it("on SIGINT, with the same signal", async () => {
+    const { child, out, exited } = spawnRaw("cjs", {
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      ...holdBatches,
+    });
+    await initializeAndCallEcho(child, out);
+    child.kill("SIGINT");
+    expect(await exited).toEqual({ code: null, signal: "SIGINT" });
+    expect(toolSpan(receiver.spans, "echo")).toBeDefined();
+  });
+
+  it("on SIGTERM when the app handles it: the app's handler decides the exit", async () => {
+    const { child, out, exited } = spawnRaw("esm", {
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      FIXTURE_APP_SIGTERM: "1",
+      ...holdBatches,
+    });
+    await initializeAndCallEcho(child, out);
+    child.kill("SIGTERM");
+    expect(await exited).toEqual({ code: 42, signal: null });
+    expect(out.stderr).toContain("fixture: app SIGTERM handler");
+    expect(toolSpan(receiver.spans, "echo")).toBeDefined();
+  });
+
+  it("on a normal exit, keeping the exit code", async () => {
+    const { child, out, exited } = spawnRaw("cjs", {
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      ...holdBatches,
+    });
+    await initializeAndCallEcho(child, out);
+    child.stdin.end();
+    expect(await exited).toEqual({ code: 0, signal: null });
+    expect(toolSpan(receiver.spans, "echo")).toBeDefined();
+  });
+
+  it("and does not hold the process when the collector is unreachable", async () => {
+    const closed = await new OtlpReceiver().start();
+    const url = closed.url;
+    await closed.close();
+    const { child, out, exited } = spawnRaw("esm", { OTEL_EXPORTER_OTLP_ENDPOINT: url });
+    await initializeAndCallEcho(child, out);
+    const started = Date.now();
+    child.stdin.end();
+    expect(await exited).toEqual({ code: 0, signal: null });
+    expect(Date.now() - started).toBeLessThan(SHUTDOWN_TIMEOUT_MS + 1000);
+    expect(out.stderr).toContain(`not flushed within ${SHUTDOWN_TIMEOUT_MS} ms`);
+  });
+});
+
+async function initializeAndCallEcho(child: ChildProcess, out: { stdout: string }) {
+  send(child, {
+    id: 0,
+    method: "initialize",
+    params: {
+      protocolVersion: "2025-06-18",
+      capabilities: {},
+      clientInfo: { name: "raw", version: "1" },
+    },
+  });
+  await until(() => out.stdout.includes('"id":0'), "the initialize response");
+  send(child, { method: "notifications/initialized" });
+  send(child, { id: 1, method: "tools/call", params: { name: "echo", arguments: { text: "x" } } });
+  await until(() => out.stdout.includes('"id":1'), "the tools/call response");
+}
+
+describe("register with MCPCAT_PROJECT_ID", () => {
+  let api: FakeMcpcatApi;
+  beforeEach(async () => {
+    api = await new FakeMcpcatApi().start();
+  });
+  afterEach(async () => {
+    await api.close();
+  });
+
+  it.each(["esm", "cjs"] as const)(
+    "%s: sends MCPCat events and OTLP spans from the same run",
+    async (kind) => {
+      const run = await connectStdio(kind, {
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+        MCPCAT_PROJECT_ID: "proj_register",
+        MCPCAT_API_URL: api.url,
+      });
+      await run.client.callTool({ name: "echo", arguments: { text: "hello" } });
+      await run.client.close();
+
+      await until(() => toolSpan(receiver.spans, "echo") !== undefined, "the OTLP span");
+      await until(
+        () => api.events.some((e) => e.eventType === "mcp:tools/call"),
+        "the MCPCat event",
+      );
+      expect(api.violations).toEqual([]);
+      const event = api.events.find((e) => e.eventType === "mcp:tools/call");
+      const span = toolSpan(receiver.spans, "echo");
+      expect(event).toMatchObject({ projectId: "proj_register", resourceName: "echo" });
+      // Same request, seen by both exporters.
+      expect(event?.sessionId).toBe(span?.attributes[ATTR_MCP_SESSION_ID]);
+      expect(run.stderr()).not.toContain("[otel error]");
+    },
+  );
+
+  it("sends to MCPCat only when no OTLP endpoint is set, with no errors about a missing collector", async () => {
+    const run = await connectStdio("esm", {
+      MCPCAT_PROJECT_ID: "proj_only",
+      MCPCAT_API_URL: api.url,
+      MCPCAT_STATELESS: "1",
+    });
+    await run.client.callTool({ name: "echo", arguments: { text: "hello" } });
+    await run.client.close();
+    await until(() => api.events.some((e) => e.eventType === "mcp:tools/call"), "the event");
+    expect(api.violations).toEqual([]);
+    // Stateless: MCPCat groups the events itself.
+    for (const body of api.accepted.values()) expect(body.session_id).toBeNull();
+    expect(run.stderr()).not.toMatch(/\[otel (error|warn)\]/);
+    // Nothing was left to retry against localhost:4318: the server exited at once, by itself.
+    expect(run.stderr()).toContain("fixture: exit 0");
+  });
+
+  it("keeps OTLP when the MCPCat URL is invalid, and says why", async () => {
+    const run = await connectStdio("cjs", {
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      MCPCAT_PROJECT_ID: "proj_bad_url",
+      MCPCAT_API_URL: "not a url",
+    });
+    await run.client.callTool({ name: "echo", arguments: { text: "hello" } });
+    await run.client.close();
+    await until(() => toolSpan(receiver.spans, "echo") !== undefined, "the OTLP span");
+    expect(run.stderr()).toMatch(/\[otel error\] mcpcat-otel\/register: MCPCat export is off/);
+    expect(api.requests).toEqual([]);
+  });
+});
+
+describe("register when misconfigured or turned off", () => {
+  it("warns and falls back on an unknown protocol and exporter; the server works", async () => {
+    const run = await connectStdio("esm", {
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_EXPORTER_OTLP_PROTOCOL: "carrier-pigeon",
+      OTEL_TRACES_EXPORTER: "zipkin,otlp",
+    });
+    const result = await run.client.callTool({ name: "echo", arguments: { text: "still works" } });
+    expect(result.content).toEqual([{ type: "text", text: "still works" }]);
+    await run.client.close();
+    await until(() => toolSpan(receiver.spans, "echo") !== undefined, "the OTLP span");
+    expect(toolSpan(receiver.spans, "echo")?.encoding).toBe("protobuf");
+    expect(run.stderr()).toContain('unsupported OTLP traces protocol "carrier-pigeon"');
+    expect(run.stderr()).toContain('"zipkin" is not supported');
+  });
+
+  it("stays out of the way with OTEL_SDK_DISABLED=true", async () => {
+    const run = await connectStdio("cjs", {
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_SDK_DISABLED: "true",
+    });
+    await run.client.callTool({ name: "echo", arguments: { text: "x" } });
+    await run.client.close();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(receiver.requests).toEqual([]);
+  });
+
+  it("exports nothing with OTEL_TRACES_EXPORTER=none", async () => {
+    const run = await connectStdio("esm", {
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_TRACES_EXPORTER: "none",
+      OTEL_METRICS_EXPORTER: "none",
+      OTEL_LOGS_EXPORTER: "none",
+    });
+    await run.client.callTool({ name: "echo", arguments: { text: "x" } });
+    await run.client.close();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(receiver.requests).toEqual([]);
   });
 });

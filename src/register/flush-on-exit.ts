@@ -8,7 +8,9 @@ const SIGNALS = ["SIGTERM", "SIGINT"] as const;
 /**
  * Runs `shutdown` (once) when the process is about to end, without changing how it ends:
  * - normal exit (the event loop ran dry): on `beforeExit`; the process then exits as before,
- *   with its `process.exitCode`;
+ *   with its `process.exitCode`. If the flush times out (an unreachable collector, whose
+ *   exporter would go on retrying), the process is ended with `process.exit()` and that same
+ *   exit code: the app had nothing left to do, only our retries would keep it alive;
  * - SIGTERM / SIGINT: listening to a signal turns off Node's default of dying from it. So after
  *   the flush, when no other listener handles the signal (the app has none of its own), the
  *   signal is raised again with ours removed: the process dies from it exactly as it would have,
@@ -18,14 +20,16 @@ const SIGNALS = ["SIGTERM", "SIGINT"] as const;
  * Not covered, as nothing asynchronous can run then: `process.exit()` and uncaught exceptions.
  */
 export function flushOnExit(shutdown: () => Promise<void>, timeoutMs = SHUTDOWN_TIMEOUT_MS): void {
-  let flushed: Promise<void> | undefined;
+  let flushed: Promise<Outcome> | undefined;
   const flushOnce = () => {
     flushed ??= bounded(shutdown, timeoutMs);
     return flushed;
   };
 
   process.once("beforeExit", () => {
-    void flushOnce();
+    void flushOnce().then((outcome) => {
+      if (outcome === "timeout") process.exit();
+    });
   });
 
   for (const signal of SIGNALS) {
@@ -40,16 +44,23 @@ export function flushOnExit(shutdown: () => Promise<void>, timeoutMs = SHUTDOWN_
   }
 }
 
-async function bounded(shutdown: () => Promise<void>, timeoutMs: number): Promise<void> {
+type Outcome = "flushed" | "failed" | "timeout";
+
+async function bounded(shutdown: () => Promise<void>, timeoutMs: number): Promise<Outcome> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<"timeout">((resolve) => {
     timer = setTimeout(() => resolve("timeout"), timeoutMs);
   });
   try {
-    const outcome = await Promise.race([Promise.resolve().then(shutdown), timeout]);
+    const flushed = Promise.resolve()
+      .then(shutdown)
+      .then(() => "flushed" as const);
+    const outcome = await Promise.race([flushed, timeout]);
     if (outcome === "timeout") diag.warn(`telemetry not flushed within ${timeoutMs} ms at exit`);
+    return outcome;
   } catch (error) {
     diag.warn("telemetry flush at exit failed", error);
+    return "failed";
   } finally {
     clearTimeout(timer);
   }

@@ -21,7 +21,14 @@ export function startFromEnv(): NodeSDK | undefined {
     }
     const plan = planFromEnv();
     const spanProcessors = traceProcessorsFor(plan.traceExporters);
-    if (plan.projectId) spanProcessors.push(mcpcatProcessor(plan.projectId, plan.apiBaseUrl));
+    if (plan.projectId) {
+      try {
+        spanProcessors.push(mcpcatProcessor(plan.projectId, plan.apiBaseUrl));
+      } catch (error) {
+        // A bad MCPCAT_API_URL must not cost the OTLP export too.
+        diag.error("mcpcat-otel/register: MCPCat export is off", error);
+      }
+    }
     if (spanProcessors.length === 0) {
       diag.info("mcpcat-otel/register: no trace exporter configured; MCP spans go nowhere");
     }
