@@ -1,0 +1,44 @@
+// The issue's targets, checked against one run's figures and stated plainly.
+
+const fmt = (x, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : "–");
+
+export function evaluateTargets(res) {
+  const targets = [];
+  const ours = (key) => res.server[key]?.["mcpcat-otel"];
+  const seq = ours("memory-c1");
+  const conc = ours("memory-c16");
+  if (seq && seq.status !== "missing") {
+    const worst = Math.max(seq.overBare, conc?.overBare ?? Number.NEGATIVE_INFINITY);
+    targets.push({
+      name: "McpInstrumentation at defaults adds at most 2 µs per call more than the bare-span floor",
+      result: `${fmt(seq.overBare)} µs over the floor sequential, ${fmt(conc?.overBare)} µs 16-concurrent (in-memory; ${fmt(seq.added)} / ${fmt(conc?.added)} µs over uninstrumented)`,
+      met: Number.isFinite(worst) && worst <= 2 && seq.status === "ok",
+    });
+  }
+  const mem = res.memory.find((m) => m.config === "mcpcat-otel");
+  if (mem) {
+    targets.push({
+      name: `No heap growth trend across ${mem.calls?.toLocaleString("en-US")} calls`,
+      result:
+        mem.status === "ok"
+          ? `${fmt(mem.startMb)} → ${fmt(mem.endMb)} MB, slope ${fmt(mem.slopeMbPer100k, 3)} MB per 100k calls`
+          : `failed: ${mem.error}`,
+      met: mem.status === "ok" && !mem.trend && mem.calls >= 1_000_000,
+    });
+  }
+  const exp = res.export.find((e) => e.target === "mcpcat-exporter");
+  if (exp) {
+    const ok = !exp.error;
+    targets.push({
+      name: "MCPCatExporter sustains at least 10,000 events/s to the loopback stand-in",
+      result: ok ? `${Math.round(exp.perSec).toLocaleString("en-US")} events/s` : exp.error,
+      met: ok && exp.perSec >= 10_000,
+    });
+    targets.push({
+      name: `MCPCatExporter delivers 100% of a ${exp.burst.toLocaleString("en-US")}-span burst with the default settings`,
+      result: ok ? `${fmt(exp.share * 100, 2)}% (${exp.delivered} of ${exp.burst})` : exp.error,
+      met: ok && exp.delivered >= exp.burst && exp.burst >= 20_000,
+    });
+  }
+  return targets;
+}

@@ -1,0 +1,76 @@
+// One measured process: sets up one configuration, runs the job the runner gave it (as JSON in
+// argv[2]) and sends the result back over IPC (or prints it when run by hand). Writes nothing
+// else to stdout.
+import { CONFIGS } from "./lib/configs.mjs";
+import { runExportJob } from "./lib/export.mjs";
+import { runLoad } from "./lib/load.mjs";
+import { connectHttp, connectInMemory } from "./lib/mcp.mjs";
+import { runMemoryJob } from "./lib/memory.mjs";
+import { percentile } from "./lib/stats.mjs";
+
+const gc = globalThis.gc ?? (() => {});
+
+async function runScenario(setup, scenario, job) {
+  const connect = scenario.transport === "http" ? connectHttp : connectInMemory;
+  const conn = await connect(setup.hooks);
+  try {
+    const load = (opts) =>
+      runLoad(() => conn.call(), { concurrency: scenario.concurrency, ...opts });
+    if (job.calls) await load({ calls: job.warmupCalls ?? 50 });
+    else await load({ durationMs: job.warmupMs, minCalls: 50 });
+    const before = await setup.count();
+    gc();
+    const r = job.calls
+      ? await load({ calls: job.calls })
+      : await load({ durationMs: job.durationMs, minCalls: job.minCalls ?? 200 });
+    const produced = (await setup.count()) - before;
+    return {
+      ...scenario,
+      calls: r.calls,
+      elapsedMs: r.elapsedMs,
+      callsPerSec: (r.calls / r.elapsedMs) * 1000,
+      p50: percentile(r.latencies, 50),
+      p99: percentile(r.latencies, 99),
+      produced,
+      unit: setup.unit,
+    };
+  } finally {
+    await conn.close();
+  }
+}
+
+async function runServerJob(job) {
+  const cfg = CONFIGS[job.config];
+  const setup = await cfg.setup(job);
+  const results = [];
+  for (const scenario of job.scenarios) {
+    try {
+      results.push(await runScenario(setup, scenario, job));
+    } catch (err) {
+      results.push({ ...scenario, error: String(err?.stack ?? err) });
+    }
+  }
+  await setup.shutdown().catch(() => {});
+  return { config: job.config, results };
+}
+
+async function main() {
+  const job = JSON.parse(process.argv[2]);
+  let out;
+  try {
+    if (job.kind === "server") out = await runServerJob(job);
+    else if (job.kind === "memory") out = await runMemoryJob(job);
+    else if (job.kind === "export") out = await runExportJob(job);
+    else throw new Error(`unknown job kind ${job.kind}`);
+  } catch (err) {
+    out = { config: job.config, error: String(err?.stack ?? err) };
+  }
+  out.maxRssKb = process.resourceUsage().maxRSS;
+  if (process.send) process.send(out, () => process.exit(0));
+  else {
+    process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+    process.exit(0);
+  }
+}
+
+main();
