@@ -41,22 +41,28 @@ export interface HttpSenderOptions {
 export function toRequestBody(event: MCPCatEvent): string {
   const json = PublishEventRequestToJSON(event) as Record<string, unknown>;
   const body: Record<string, unknown> = {};
-  for (const key in json) {
-    if (json[key] !== undefined && !HAS_UPPER.test(key)) body[key] = json[key];
+  for (const key of SNAKE_KEYS) {
+    const value = json[key];
+    if (value !== undefined) body[key] = value;
   }
   return JSON.stringify(body);
 }
-const HAS_UPPER = /[A-Z]/;
+/** Every key the generated serializer writes for the API (it writes them all, even undefined). */
+const SNAKE_KEYS = Object.keys(PublishEventRequestToJSON({} as MCPCatEvent));
 
 /** Sends bodies to one URL over a keep-alive agent. */
 export class HttpSender {
   private readonly agent: http.Agent;
   private readonly request: typeof http.request;
-  private readonly active = new Set<http.ClientRequest>();
-  private readonly baseHeaders: Record<string, string>;
+  /** Requests in flight and when each must have ended (a sweep, not a timer per request). */
+  private readonly deadlines = new Map<http.ClientRequest, number>();
+  private sweeper: NodeJS.Timeout | undefined;
+  private readonly requestOptions: http.RequestOptions;
+  private readonly headers: Record<string, string>;
 
   constructor(private readonly options: HttpSenderOptions) {
-    const isHttps = options.url.protocol === "https:";
+    const { url } = options;
+    const isHttps = url.protocol === "https:";
     const agentOptions = {
       keepAlive: true,
       maxSockets: options.maxSockets,
@@ -65,83 +71,16 @@ export class HttpSender {
     };
     this.agent = isHttps ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
     this.request = isHttps ? https.request : http.request;
-    this.baseHeaders = { "content-type": "application/json", accept: "application/json" };
-    for (const [k, v] of Object.entries(options.headers)) this.baseHeaders[k.toLowerCase()] = v;
-  }
-
-  /** POSTs one body. Resolves with the outcome; never rejects. */
-  send(body: string): Promise<SendOutcome> {
-    // Our own HTTP calls must not be traced (an HTTP instrumentation would make spans about
-    // exporting spans), whatever context the send is started from.
-    return context.with(suppressTracing(ROOT_CONTEXT), () => this.sendUntraced(body));
-  }
-
-  private sendUntraced(body: string): Promise<SendOutcome> {
-    return new Promise<SendOutcome>((resolve) => {
-      let settled = false;
-      let timer: NodeJS.Timeout | undefined;
-      let req: http.ClientRequest;
-      const settle = (outcome: SendOutcome): void => {
-        if (settled) return;
-        settled = true;
-        if (timer !== undefined) clearTimeout(timer);
-        this.active.delete(req);
-        resolve(outcome);
-      };
-      try {
-        const { url } = this.options;
-        req = this.request({
-          protocol: url.protocol,
-          hostname: url.hostname,
-          port: url.port,
-          path: url.pathname + url.search,
-          method: "POST",
-          agent: this.agent,
-          headers: { ...this.baseHeaders, "content-length": Buffer.byteLength(body) },
-        });
-      } catch (error) {
-        resolve({ ok: false, retryable: false, reason: `request not made: ${errText(error)}` });
-        return;
-      }
-      this.active.add(req);
-      timer = setTimeout(() => {
-        req.destroy(new Error(`timed out after ${this.options.timeoutMillis} ms`));
-      }, this.options.timeoutMillis);
-      timer.unref();
-      req.on("error", (error) => settle({ ok: false, retryable: true, reason: errText(error) }));
-      req.on("response", (res) => {
-        const status = res.statusCode ?? 0;
-        if (status >= 200 && status < 300) {
-          // Drain so the socket goes back to the pool; the event is accepted from here on.
-          res.resume();
-          res.on("end", () => settle({ ok: true, status }));
-          res.on("error", () => settle({ ok: true, status }));
-          res.on("aborted", () => settle({ ok: true, status }));
-          return;
-        }
-        let text = "";
-        res.setEncoding("utf8");
-        res.on("data", (chunk: string) => {
-          if (text.length < 300) text += chunk;
-        });
-        const fail = (): void => {
-          const retryable = status === 429 || status >= 500;
-          const outcome: SendOutcome = {
-            ok: false,
-            retryable,
-            status,
-            reason: `HTTP ${status}${text ? `: ${text.slice(0, 300).trim()}` : ""}`,
-          };
-          const retryAfterMs = parseRetryAfter(res.headers["retry-after"]);
-          if (retryAfterMs !== undefined) outcome.retryAfterMs = retryAfterMs;
-          settle(outcome);
-        };
-        res.on("end", fail);
-        res.on("error", fail);
-        res.on("aborted", fail);
-      });
-      req.end(body);
-    });
+    this.headers = { "content-type": "application/json", accept: "application/json" };
+    for (const [k, v] of Object.entries(options.headers)) this.headers[k.toLowerCase()] = v;
+    this.requestOptions = {
+      protocol: url.protocol,
+      hostname: url.hostname,
+      port: url.port,
+      path: url.pathname + url.search,
+      method: "POST",
+      agent: this.agent,
+    };
   }
 
   /** The URL bodies are posted to. */
@@ -151,12 +90,99 @@ export class HttpSender {
 
   /** Requests in flight now. */
   get inFlight(): number {
-    return this.active.size;
+    return this.deadlines.size;
   }
 
-  /** Ends every request in flight (each resolves as a network error) and closes the sockets. */
+  /**
+   * POSTs one body and calls `done` exactly once with the outcome; never throws. A callback,
+   * not a promise: this runs once per event, thousands of times a second.
+   */
+  send(body: string, done: (outcome: SendOutcome) => void): void {
+    // Our own HTTP calls must not be traced (an HTTP instrumentation would make spans about
+    // exporting spans), whatever context the send is started from.
+    context.with(suppressTracing(ROOT_CONTEXT), () => this.sendUntraced(body, done));
+  }
+
+  private sendUntraced(body: string, done: (outcome: SendOutcome) => void): void {
+    let settled = false;
+    let req: http.ClientRequest;
+    const settle = (outcome: SendOutcome): void => {
+      if (settled) return;
+      settled = true;
+      this.deadlines.delete(req);
+      done(outcome);
+    };
+    try {
+      req = this.request({
+        ...this.requestOptions,
+        headers: { ...this.headers, "content-length": Buffer.byteLength(body) },
+      });
+    } catch (error) {
+      // Later, never from inside the caller's loop (it would recurse once per queued event).
+      const reason = `request not made: ${errText(error)}`;
+      process.nextTick(done, { ok: false, retryable: false, reason });
+      return;
+    }
+    this.deadlines.set(req, Date.now() + this.options.timeoutMillis);
+    this.startSweeper();
+    req.on("error", (error) => settle({ ok: false, retryable: true, reason: errText(error) }));
+    req.on("response", (res) => {
+      const status = res.statusCode ?? 0;
+      if (status >= 200 && status < 300) {
+        // Drain so the socket goes back to the pool before the next request wants it.
+        res.resume();
+        const ok = (): void => settle({ ok: true, status });
+        res.on("end", ok);
+        res.on("close", ok);
+        return;
+      }
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => {
+        if (text.length < 300) text += chunk;
+      });
+      const fail = (): void => {
+        const outcome: SendOutcome = {
+          ok: false,
+          retryable: status === 429 || status >= 500,
+          status,
+          reason: `HTTP ${status}${text ? `: ${text.slice(0, 300).trim()}` : ""}`,
+        };
+        const retryAfterMs = parseRetryAfter(res.headers["retry-after"]);
+        if (retryAfterMs !== undefined) outcome.retryAfterMs = retryAfterMs;
+        settle(outcome);
+      };
+      res.on("end", fail);
+      res.on("close", fail);
+    });
+    req.end(body);
+  }
+
+  /** One sweep timer while requests are in flight: cheaper than a timer per request. */
+  private startSweeper(): void {
+    if (this.sweeper !== undefined) return;
+    const every = Math.min(1000, Math.max(10, Math.floor(this.options.timeoutMillis / 8)));
+    this.sweeper = setInterval(() => {
+      const now = Date.now();
+      for (const [req, deadline] of this.deadlines) {
+        if (now >= deadline) {
+          req.destroy(new Error(`timed out after ${this.options.timeoutMillis} ms`));
+        }
+      }
+      if (this.deadlines.size === 0) this.stopSweeper();
+    }, every);
+    this.sweeper.unref();
+  }
+
+  private stopSweeper(): void {
+    if (this.sweeper !== undefined) clearInterval(this.sweeper);
+    this.sweeper = undefined;
+  }
+
+  /** Ends every request in flight (each settles as a network error) and closes the sockets. */
   close(): void {
-    for (const req of this.active) req.destroy(new Error("exporter shut down"));
+    for (const req of this.deadlines.keys()) req.destroy(new Error("exporter shut down"));
+    this.stopSweeper();
     this.agent.destroy();
   }
 }

@@ -185,10 +185,7 @@ export class MCPCatExporter implements SpanExporter {
       const item = this.nextItem();
       if (item === undefined) break;
       this.inFlight++;
-      this.sender.send(item.body).then(
-        (outcome) => this.onOutcome(item, outcome),
-        (error) => this.onOutcome(item, { ok: false, retryable: true, reason: String(error) }),
-      );
+      this.sender.send(item.body, (outcome) => this.onOutcome(item, outcome));
     }
     if (this.pending === 0) this.notifyIdle();
   }
