@@ -1,0 +1,16 @@
+import { defineConfig } from "tsup";
+
+// Dual ESM + CommonJS build with types. `shims` turns `import.meta.url` into its CommonJS
+// equivalent in the .cjs output (src/sdk-v1.ts resolves the SDK from it).
+export default defineConfig({
+  entry: ["src/index.ts", "src/register.ts"],
+  format: ["esm", "cjs"],
+  dts: true,
+  shims: true,
+  platform: "node",
+  target: "node22",
+  clean: true,
+  sourcemap: true,
+  splitting: false,
+  outExtension: ({ format }) => ({ js: format === "cjs" ? ".cjs" : ".mjs" }),
+});
