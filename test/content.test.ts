@@ -28,7 +28,9 @@ describe("captureContent", () => {
   it("records tool arguments and result as JSON", async () => {
     instrumentation.setConfig({ captureContent: true });
     const { span } = await call("echo", { text: "hello" });
-    expect(JSON.parse(String(span.attributes["gen_ai.tool.call.arguments"]))).toEqual({ text: "hello" });
+    expect(JSON.parse(String(span.attributes["gen_ai.tool.call.arguments"]))).toEqual({
+      text: "hello",
+    });
     expect(JSON.parse(String(span.attributes["gen_ai.tool.call.result"]))).toEqual({
       content: [{ type: "text", text: "hello" }],
     });
@@ -102,7 +104,11 @@ describe("captureContent", () => {
 describe("eventTags, eventProperties, requestHook, responseHook", () => {
   it("record tags as mcpcat.tag.<key> and properties as JSON", async () => {
     instrumentation.setConfig({
-      eventTags: (request) => ({ env: "prod", method: request.method, bad: 1 as unknown as string }),
+      eventTags: (request) => ({
+        env: "prod",
+        method: request.method,
+        bad: 1 as unknown as string,
+      }),
       eventProperties: () => ({ plan: "pro", seats: 3 }),
     });
     const { span } = await call("echo", { text: "x" });
@@ -116,7 +122,10 @@ describe("eventTags, eventProperties, requestHook, responseHook", () => {
     instrumentation.setConfig({
       requestHook: (span, { request }) => span.setAttribute("test.request", request.method),
       responseHook: (span, { result }) =>
-        span.setAttribute("test.response", JSON.stringify((result as { content: unknown }).content)),
+        span.setAttribute(
+          "test.response",
+          JSON.stringify((result as { content: unknown }).content),
+        ),
     });
     const { span } = await call("echo", { text: "x" });
     expect(span.attributes["test.request"]).toBe("tools/call");
@@ -127,7 +136,12 @@ describe("eventTags, eventProperties, requestHook, responseHook", () => {
     const boom = () => {
       throw new Error("user code bug");
     };
-    instrumentation.setConfig({ requestHook: boom, responseHook: boom, eventTags: boom, eventProperties: boom });
+    instrumentation.setConfig({
+      requestHook: boom,
+      responseHook: boom,
+      eventTags: boom,
+      eventProperties: boom,
+    });
     const { span, result } = await call("echo", { text: "still works" });
     expect(result.content).toEqual([{ type: "text", text: "still works" }]);
     expect(span.status.code).toBe(SpanStatusCode.UNSET);

@@ -57,7 +57,9 @@ describe("context", () => {
     expect(request.spanContext().traceId).toBe(caller.traceId);
     expect(request.parentSpanContext?.spanId).toBe(caller.spanId);
     expect(request.parentSpanContext?.traceState?.get("vendor")).toBe("1");
-    expect(request.links.map((link) => link.context.spanId)).toEqual([ambient.spanContext().spanId]);
+    expect(request.links.map((link) => link.context.spanId)).toEqual([
+      ambient.spanContext().spanId,
+    ]);
   });
 
   it("a malformed traceparent in _meta is ignored: the ambient context stays the parent", async () => {
@@ -79,7 +81,9 @@ describe("context", () => {
 describe("requests that get no response", () => {
   it("a request the client cancels (timeout) ends its span as an error, not never", async () => {
     await expect(
-      connection.client.callTool({ name: "stall", arguments: { ms: 5000 } }, undefined, { timeout: 50 }),
+      connection.client.callTool({ name: "stall", arguments: { ms: 5000 } }, undefined, {
+        timeout: 50,
+      }),
     ).rejects.toThrow(/timed out/i);
     await waitFor(() => mcpSpans(exporter).length === 1, "the cancelled request's span");
     const span = mcpSpans(exporter)[0]!;

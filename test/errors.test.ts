@@ -1,8 +1,8 @@
-import { SpanStatusCode } from "@opentelemetry/api";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { CallToolRequestSchema, ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
+import { SpanStatusCode } from "@opentelemetry/api";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { mcpSpans, setupTracing } from "./helpers/tracing.js";
 
@@ -11,7 +11,10 @@ let client: Client;
 
 /** A low-level Server whose tools/call handler fails in the way the tool's name says. */
 beforeAll(async () => {
-  const server = new Server({ name: "low-level", version: "0.0.1" }, { capabilities: { tools: {} } });
+  const server = new Server(
+    { name: "low-level", version: "0.0.1" },
+    { capabilities: { tools: {} } },
+  );
   server.setRequestHandler(CallToolRequestSchema, async (request) => {
     switch (request.params.name) {
       case "crash":

@@ -68,7 +68,10 @@ describe("identify", () => {
     expect(identifies.every((span) => span.kind === SpanKind.INTERNAL)).toBe(true);
     const sessions = new Set(identifies.map((span) => span.attributes["mcp.session.id"]));
     expect(sessions.size).toBe(2);
-    expect(identifies[0]?.attributes).toMatchObject({ "user.id": "alice", "mcp.server.name": "test-server" });
+    expect(identifies[0]?.attributes).toMatchObject({
+      "user.id": "alice",
+      "mcp.server.name": "test-server",
+    });
 
     user = "bob";
     await first.client.callTool(echo);
@@ -100,7 +103,12 @@ describe("identify", () => {
   });
 
   const failures: [string, () => unknown][] = [
-    ["throws", () => { throw new Error("auth backend down"); }],
+    [
+      "throws",
+      () => {
+        throw new Error("auth backend down");
+      },
+    ],
     ["rejects", () => Promise.reject(new Error("auth backend down"))],
     ["returns a string", () => "alice"],
     ["returns no userId", () => ({ userName: "no id" })],
@@ -123,7 +131,10 @@ describe("identify", () => {
   }
 
   it("identify that hangs: the request is not held, the span ends at the timeout without identity", async () => {
-    instrumentation.setConfig({ identify: () => new Promise<Identity>(() => {}), identifyTimeoutMs: 100 });
+    instrumentation.setConfig({
+      identify: () => new Promise<Identity>(() => {}),
+      identifyTimeoutMs: 100,
+    });
     const { client } = await connect();
     const started = Date.now();
     await client.callTool(echo);

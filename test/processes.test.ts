@@ -32,7 +32,11 @@ function mcpSpanNames() {
 describe("consumer processes register with NodeSDK and get spans, no manual call", () => {
   const cases: [string, string[], string][] = [
     ["ESM, SDK imported after NodeSDK.start()", ["esm-inline.mjs"], "esm-user"],
-    ["ESM, SDK imported statically, NodeSDK from --import", ["--import", "./otel-setup.mjs", "esm-static.mjs"], "fixture-user"],
+    [
+      "ESM, SDK imported statically, NodeSDK from --import",
+      ["--import", "./otel-setup.mjs", "esm-static.mjs"],
+      "fixture-user",
+    ],
     [
       "ESM with the import-in-the-middle loader hook",
       ["--import", "./loader-hook.mjs", "--import", "./otel-setup.mjs", "esm-static.mjs"],
@@ -44,7 +48,9 @@ describe("consumer processes register with NodeSDK and get spans, no manual call
   for (const [title, args, user] of cases) {
     it(title, async () => {
       const run = await runNode(args, { ...otelEnv, FIXTURE_USER: "fixture-user" });
-      expect(run.stderr.replace(/.*ExperimentalWarning.*\n?|.*--trace-warnings.*\n?/g, "")).toBe("");
+      expect(run.stderr.replace(/.*ExperimentalWarning.*\n?|.*--trace-warnings.*\n?/g, "")).toBe(
+        "",
+      );
       expect(run.code).toBe(0);
       expect(run.stdout).toBe("");
       await waitFor(() => mcpSpanNames().length >= 2, "spans at the collector");

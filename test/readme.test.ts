@@ -30,7 +30,9 @@ describe("README", () => {
     const emitted = new Set(
       Object.entries(semconv)
         .filter(([name]) => name.startsWith("ATTR_"))
-        .map(([name, value]) => (name === "ATTR_MCPCAT_TAG_PREFIX" ? `${value}<key>` : String(value))),
+        .map(([name, value]) =>
+          name === "ATTR_MCPCAT_TAG_PREFIX" ? `${value}<key>` : String(value),
+        ),
     );
     expect([...documented].sort()).toEqual([...emitted].sort());
   });

@@ -109,7 +109,10 @@ describe("one SERVER span per request kind (in-memory transport)", () => {
     await connection.client.callTool({ name: "soft-fail", arguments: {} });
     const span = onlySpan();
     expect(span.attributes["error.type"]).toBe("tool_error");
-    expect(span.status).toEqual({ code: SpanStatusCode.ERROR, message: "quota exceeded\ntry later" });
+    expect(span.status).toEqual({
+      code: SpanStatusCode.ERROR,
+      message: "quota exceeded\ntry later",
+    });
   });
 
   it("tools/call of an unknown tool", async () => {
@@ -172,7 +175,10 @@ describe("one SERVER span per request kind (in-memory transport)", () => {
     await connection.client.getPrompt({ name: "greet", arguments: { who: "ada" } });
     const span = onlySpan();
     expect(span.name).toBe("prompts/get greet");
-    expect(span.attributes).toMatchObject({ ...common("prompts/get"), "gen_ai.prompt.name": "greet" });
+    expect(span.attributes).toMatchObject({
+      ...common("prompts/get"),
+      "gen_ai.prompt.name": "greet",
+    });
     expect(span.attributes["mcpcat.prompt.arguments"]).toBeUndefined();
     expectOk(span);
   });

@@ -17,7 +17,8 @@ export function captureDiag() {
   diag.setLogger(logger, { logLevel: DiagLogLevel.ALL, suppressOverrideMessage: true });
   return {
     messages,
-    warnings: () => messages.filter((m) => m.level === "warn" || m.level === "error").map((m) => m.text),
+    warnings: () =>
+      messages.filter((m) => m.level === "warn" || m.level === "error").map((m) => m.text),
     clear: () => {
       messages.length = 0;
     },

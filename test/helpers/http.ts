@@ -76,7 +76,11 @@ export function statefulServer(build: () => McpServer): Promise<HttpMcp> {
 }
 
 /** A real Client over Streamable HTTP, sending the given headers on every request. */
-export async function httpClient(url: URL, headers: Record<string, string> = {}, name = "http-client") {
+export async function httpClient(
+  url: URL,
+  headers: Record<string, string> = {},
+  name = "http-client",
+) {
   const transport = new StreamableHTTPClientTransport(url, { requestInit: { headers } });
   const client = new Client({ name, version: "2.0.0" });
   await client.connect(transport);

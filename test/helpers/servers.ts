@@ -32,9 +32,14 @@ export function buildServer(name = "test-server", version = "1.2.3"): McpServer 
       return { content: [{ type: "text", text: `slept ${ms}` }] };
     },
   );
-  server.registerResource("readme", "file:///readme.md", { mimeType: "text/markdown" }, async (uri) => ({
-    contents: [{ uri: uri.href, text: "# readme" }],
-  }));
+  server.registerResource(
+    "readme",
+    "file:///readme.md",
+    { mimeType: "text/markdown" },
+    async (uri) => ({
+      contents: [{ uri: uri.href, text: "# readme" }],
+    }),
+  );
   server.registerResource(
     "user",
     new ResourceTemplate("users://{id}", {
