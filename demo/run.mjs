@@ -1,0 +1,140 @@
+// `npm run demo`: an instrumented stateless Streamable HTTP MCP server, a few users calling it
+// at the same time, and what was recorded: the spans, the MCPCat events they map to, and the
+// spans as an OTLP JSON file. `npm run demo -- --otlp <url>` sends the spans to a collector
+// instead of writing the file; with MCPCAT_PROJECT_ID set, the events also go to MCPCat.
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { JsonTraceSerializer } from "@opentelemetry/otlp-transformer";
+import { eventTable, spanTable } from "./report.mjs";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const OUTPUT = "demo-output/spans.otlp.json";
+
+class UsageError extends Error {}
+
+function parseArgs(argv) {
+  const options = {};
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === "--otlp") options.otlpUrl = argv[++i];
+    else if (arg.startsWith("--otlp=")) options.otlpUrl = arg.slice("--otlp=".length);
+    else if (arg === "--help" || arg === "-h") options.help = true;
+    else throw new UsageError(`unknown argument ${arg}`);
+  }
+  if ("otlpUrl" in options && !/^https?:\/\//.test(options.otlpUrl ?? "")) {
+    throw new UsageError("--otlp needs an http(s) URL, e.g. --otlp http://localhost:4318");
+  }
+  return options;
+}
+
+/** The demo runs the package as a user gets it: from dist/, built first when missing. */
+function ensureBuilt() {
+  if (existsSync(new URL("../dist/index.mjs", import.meta.url))) return;
+  console.log("Building mcpcat-otel first (npm run build)...");
+  const npm = process.env.npm_execpath;
+  const result = npm
+    ? spawnSync(process.execPath, [npm, "run", "build"], { cwd: ROOT, stdio: "inherit" })
+    : spawnSync("npm", ["run", "build"], { cwd: ROOT, stdio: "inherit", shell: true });
+  if (result.status !== 0) throw new Error("npm run build failed");
+}
+
+async function main() {
+  const options = parseArgs(process.argv.slice(2));
+  if (options.help) {
+    console.log("usage: npm run demo [-- --otlp <collector url>]");
+    return 0;
+  }
+  ensureBuilt();
+  const mcpcatOtel = await import("mcpcat-otel");
+  const { startTelemetry } = await import("./telemetry.mjs");
+  const projectId = process.env.MCPCAT_PROJECT_ID?.trim() || undefined;
+  const { sdk, memory, mcpcat } = startTelemetry(mcpcatOtel, {
+    otlpUrl: options.otlpUrl,
+    projectId,
+  });
+
+  const { startServer } = await import("./server.mjs");
+  const { runUsers, USERS } = await import("./users.mjs");
+  const server = await startServer();
+  console.log(
+    `Stateless MCP server on ${server.url}; alice, bob, carol and an anonymous client call it at once.\n`,
+  );
+  await runUsers(server.url);
+  await server.close();
+
+  const all = memory.getFinishedSpans();
+  const spans = all
+    .filter((span) => span.attributes["mcp.method.name"] !== undefined)
+    .sort((a, b) => a.startTime[0] - b.startTime[0] || a.startTime[1] - b.startTime[1]);
+  console.log(`Spans recorded (${spans.length}, one per MCP request the server handled):\n`);
+  console.log(spanTable(spans));
+
+  const events = spans
+    .map((span) => mcpcatOtel.spanToEvent(span, { projectId: projectId ?? "proj_demo" }))
+    .filter((event) => event !== null);
+  console.log(
+    `\nMCPCat events they map to (${events.length}; sessionId null: MCPCat groups a stateless server's events itself):\n`,
+  );
+  console.log(eventTable(events));
+
+  const otlpJson = JSON.parse(new TextDecoder().decode(JsonTraceSerializer.serializeRequest(all)));
+  const text = JSON.stringify(otlpJson, null, 2);
+  const problems = selfCheck(text, spans, Object.values(USERS));
+  console.log();
+  try {
+    await sdk.shutdown(); // exports what is batched (OTLP, MCPCat)
+  } catch (error) {
+    console.error(`Could not send the spans: ${error?.message ?? error}`);
+    return 1;
+  }
+  if (options.otlpUrl) {
+    console.log(
+      `Sent ${all.length} spans to the collector at ${options.otlpUrl} (OTLP/HTTP protobuf).`,
+    );
+  } else {
+    mkdirSync(new URL("../demo-output", import.meta.url), { recursive: true });
+    writeFileSync(new URL(`../${OUTPUT}`, import.meta.url), `${text}\n`);
+    console.log(`Wrote ${all.length} spans as OTLP JSON to ${OUTPUT} (what a collector receives).`);
+    console.log("Send them to a collector instead: npm run demo -- --otlp http://localhost:4318");
+  }
+  if (mcpcat) {
+    const stats = mcpcat.getStats();
+    console.log(
+      `MCPCat: ${stats.sent} events accepted for project ${projectId} (${stats.droppedFailed} failed).`,
+    );
+  } else {
+    console.log("Set MCPCAT_PROJECT_ID to send these events to MCPCat as well.");
+  }
+  for (const problem of problems) console.error(`PROBLEM: ${problem}`);
+  return problems.length === 0 ? 0 : 1;
+}
+
+/** What the demo promises: each user on their own spans, no session id, no token recorded. */
+function selfCheck(otlpText, spans, users) {
+  const problems = [];
+  if (otlpText.includes("mcp.session.id"))
+    problems.push("a span of the stateless server has mcp.session.id");
+  if (otlpText.includes("demo-token-")) problems.push("a bearer token was recorded");
+  for (const user of users) {
+    if (!spans.some((span) => span.attributes["user.id"] === user.userId)) {
+      problems.push(`no span identifies ${user.userId}`);
+    }
+  }
+  return problems;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error) => {
+    if (error instanceof UsageError) {
+      console.error(`demo: ${error.message}\nusage: npm run demo [-- --otlp <collector url>]`);
+      process.exitCode = 2;
+      return;
+    }
+    console.error(`demo failed: ${error?.stack ?? error}`);
+    process.exitCode = 1;
+  },
+);
