@@ -25,6 +25,7 @@ export interface ReceivedRequest {
   /** The body decoded by `mcpcat-api` (camelCase, `timestamp` a Date). */
   event: PublishEventRequest;
   status: number | "hang" | "destroy";
+  headers: http.IncomingHttpHeaders;
 }
 
 const EVENT_TYPES = new Set<string>(Object.values(PublishEventRequestEventTypeEnum));
@@ -108,6 +109,7 @@ export class FakeMcpcatApi {
         body,
         event: PublishEventRequestFromJSON(body),
         status: typeof reply === "string" ? reply : reply.status,
+        headers: req.headers,
       };
       this.requests.push(record);
       if (reply === "hang") {
