@@ -2,6 +2,7 @@ import type { ChildProcess } from "node:child_process";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { SHUTDOWN_TIMEOUT_MS } from "../src/register/flush-on-exit.js";
 import {
+  ATTR_GEN_AI_TOOL_CALL_ARGUMENTS,
   ATTR_GEN_AI_TOOL_NAME,
   ATTR_MCP_METHOD_NAME,
   ATTR_MCP_SESSION_ID,
@@ -54,6 +55,7 @@ describe.each([
       [ATTR_NETWORK_TRANSPORT]: "pipe",
     });
     expect(echo?.attributes[ATTR_MCP_SESSION_ID]).toEqual(expect.any(String));
+    expect(echo?.attributes).not.toHaveProperty(ATTR_GEN_AI_TOOL_CALL_ARGUMENTS); // off by default
     expect(toolSpan(receiver.spans, "fail")?.attributes["error.type"]).toBe("tool_error");
     expect(receiver.spans.map((s) => s.name)).toContain("initialize");
     // The server ended by itself when stdin closed (not by the client's SIGTERM), flushing.
@@ -203,6 +205,7 @@ describe("register with MCPCAT_PROJECT_ID", () => {
         OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
         MCPCAT_PROJECT_ID: "proj_register",
         MCPCAT_API_URL: api.url,
+        MCPCAT_CAPTURE_CONTENT: "yes",
       });
       await run.client.callTool({ name: "echo", arguments: { text: "hello" } });
       await run.client.close();
@@ -218,6 +221,9 @@ describe("register with MCPCAT_PROJECT_ID", () => {
       expect(event).toMatchObject({ projectId: "proj_register", resourceName: "echo" });
       // Same request, seen by both exporters.
       expect(event?.sessionId).toBe(span?.attributes[ATTR_MCP_SESSION_ID]);
+      // MCPCAT_CAPTURE_CONTENT reached the instrumentation: content on both sides.
+      expect(span?.attributes[ATTR_GEN_AI_TOOL_CALL_ARGUMENTS]).toContain("hello");
+      expect(JSON.stringify(event?.parameters)).toContain("hello");
       expect(run.stderr()).not.toContain("[otel error]");
     },
   );
@@ -267,6 +273,20 @@ describe("register when misconfigured or turned off", () => {
     expect(toolSpan(receiver.spans, "echo")?.encoding).toBe("protobuf");
     expect(run.stderr()).toContain('unsupported OTLP traces protocol "carrier-pigeon"');
     expect(run.stderr()).toContain('"zipkin" is not supported');
+  });
+
+  it("starts one SDK when preloaded twice (-r and --import)", async () => {
+    const { child, out, exited } = spawnRaw("esm", {
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      NODE_OPTIONS: "-r mcpcat-otel/register",
+    });
+    await initializeAndCallEcho(child, out);
+    child.stdin.end();
+    expect(await exited).toEqual({ code: 0, signal: null });
+    expect(
+      receiver.spans.filter((s) => s.attributes[ATTR_GEN_AI_TOOL_NAME] === "echo"),
+    ).toHaveLength(1);
+    expect(out.stderr).not.toMatch(/\[otel (error|warn)\]/);
   });
 
   it("stays out of the way with OTEL_SDK_DISABLED=true", async () => {

@@ -7,12 +7,19 @@ import { flushOnExit } from "./flush-on-exit.js";
 import { planFromEnv, withEnv } from "./plan.js";
 import { mcpcatProcessor, traceProcessorsFor } from "./span-processors.js";
 
+const STARTED = Symbol.for("mcpcat-otel.register.started");
+
 /**
  * Starts a `NodeSDK` with `McpInstrumentation`, configured from the environment alone, and
  * flushes it when the process ends. Never throws: a failure is a diag error, and the app runs
  * on uninstrumented. Returns the SDK, or undefined when none was started.
  */
 export function startFromEnv(): NodeSDK | undefined {
+  // `-r` and `--import` together (or the CJS and ESM builds both preloaded) must not start a
+  // second SDK: the global provider could not be registered twice anyway.
+  const registry = globalThis as { [STARTED]?: boolean };
+  if (registry[STARTED]) return undefined;
+  registry[STARTED] = true;
   try {
     installStderrDiagLogger();
     if (getBooleanFromEnv("OTEL_SDK_DISABLED")) {
