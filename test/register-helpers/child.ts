@@ -81,3 +81,20 @@ export async function until(check: () => boolean, what: string, timeoutMs = 10_0
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
+
+/** Initializes the fixture over raw stdio and calls `echo` once, waiting for each answer. */
+export async function initializeAndCallEcho(child: ChildProcess, out: { stdout: string }) {
+  send(child, {
+    id: 0,
+    method: "initialize",
+    params: {
+      protocolVersion: "2025-06-18",
+      capabilities: {},
+      clientInfo: { name: "raw", version: "1" },
+    },
+  });
+  await until(() => out.stdout.includes('"id":0'), "the initialize response");
+  send(child, { method: "notifications/initialized" });
+  send(child, { id: 1, method: "tools/call", params: { name: "echo", arguments: { text: "x" } } });
+  await until(() => out.stdout.includes('"id":1'), "the tools/call response");
+}
