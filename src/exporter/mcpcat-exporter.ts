@@ -9,17 +9,12 @@ import { type ExportResult, ExportResultCode } from "@opentelemetry/core";
 import type { ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace";
 import { ENV, readStringEnv } from "../env.js";
 import { EVENTS_PATH, HttpSender, type SendOutcome, toRequestBody } from "./delivery.js";
+import { BoundedEventQueue, type QueuedEvent } from "./queue.js";
 import { eventTypeOf, isUnknownMethodSpan, spanToEvent } from "./span-to-event.js";
 import type { MCPCatExporterOptions, MCPCatExporterStats, SpanToEventOptions } from "./types.js";
 
 const DEFAULT_API_BASE_URL = "https://api.mcpcat.io";
 const DROP_REPORT_INTERVAL_MS = 5000;
-
-/** One event waiting to be sent: its serialized body and how many times it was tried. */
-interface QueuedEvent {
-  body: string;
-  attempts: number;
-}
 
 /**
  * Sends MCP spans to MCPCat as events. Use it under a `BatchSpanProcessor`; it ignores every
@@ -31,20 +26,14 @@ interface QueuedEvent {
 export class MCPCatExporter implements SpanExporter {
   private readonly mapping: SpanToEventOptions;
   private readonly sender: HttpSender;
-  private readonly maxQueueSize: number;
-  private readonly maxQueueBytes: number;
+  private readonly queueLimits: string;
   private readonly concurrency: number;
   private readonly maxRetries: number;
   private readonly initialBackoffMillis: number;
   private readonly maxBackoffMillis: number;
   private readonly shutdownTimeoutMillis: number;
 
-  // Retries go first, in their own small list; the main queue is an array read from `head`.
-  private readonly retryQueue: QueuedEvent[] = [];
-  private queue: (QueuedEvent | undefined)[] = [];
-  private head = 0;
-  private pending = 0;
-  private pendingBytes = 0;
+  private readonly queue: BoundedEventQueue;
   private inFlight = 0;
   private pausedUntil = 0;
   private resumeTimer: NodeJS.Timeout | undefined;
@@ -82,8 +71,10 @@ export class MCPCatExporter implements SpanExporter {
       throw new Error(`MCPCatExporter: the MCPCat API base URL must be http(s): ${base}`);
     }
     this.mapping = { projectId, includeUnknownMethods: options.includeUnknownMethods === true };
-    this.maxQueueSize = positive(options.maxQueueSize, 50_000);
-    this.maxQueueBytes = positive(options.maxQueueBytes, 64 * 1024 * 1024);
+    const maxQueueSize = positive(options.maxQueueSize, 50_000);
+    const maxQueueBytes = positive(options.maxQueueBytes, 64 * 1024 * 1024);
+    this.queue = new BoundedEventQueue(maxQueueSize, maxQueueBytes);
+    this.queueLimits = `maxQueueSize ${maxQueueSize}, maxQueueBytes ${maxQueueBytes}`;
     this.concurrency = positive(options.maxConcurrentRequests, 32);
     this.maxRetries = nonNegative(options.maxRetries, 3);
     this.initialBackoffMillis = nonNegative(options.initialBackoffMillis, 500);
@@ -125,7 +116,7 @@ export class MCPCatExporter implements SpanExporter {
     return this.waitForIdle(this.shutdownTimeoutMillis).then((idle) => {
       if (!idle) {
         diag.warn(
-          `MCPCatExporter: forceFlush timed out after ${this.shutdownTimeoutMillis} ms with ${this.pending} events still pending`,
+          `MCPCatExporter: forceFlush timed out after ${this.shutdownTimeoutMillis} ms with ${this.queue.size} events still pending`,
         );
       }
     });
@@ -142,13 +133,13 @@ export class MCPCatExporter implements SpanExporter {
 
   /** Current counters: what is pending, sent, retried and dropped. */
   getStats(): MCPCatExporterStats {
-    return { pending: this.pending, inFlight: this.inFlight, ...this.stats };
+    return { pending: this.queue.size, inFlight: this.inFlight, ...this.stats };
   }
 
   private accept(span: ReadableSpan): void {
     let body: string;
     try {
-      if (this.pending >= this.maxQueueSize) {
+      if (this.queue.isFull) {
         // Full: do not spend time mapping, but still only count spans that are events.
         if (eventTypeOf(span, this.mapping.includeUnknownMethods === true) !== null) {
           this.dropQueueFull();
@@ -165,13 +156,7 @@ export class MCPCatExporter implements SpanExporter {
       this.noteFailed(`span not mapped: ${String(error)}`);
       return;
     }
-    if (this.pendingBytes + body.length > this.maxQueueBytes) {
-      this.dropQueueFull();
-      return;
-    }
-    this.pending++;
-    this.pendingBytes += body.length;
-    this.queue.push({ body, attempts: 0 });
+    if (!this.queue.offer(body)) this.dropQueueFull();
   }
 
   /** Starts requests while there is room, the queue has events and no backoff is running. */
@@ -182,30 +167,30 @@ export class MCPCatExporter implements SpanExporter {
         this.scheduleResume(wait);
         break;
       }
-      const item = this.nextItem();
+      const item = this.queue.take();
       if (item === undefined) break;
       this.inFlight++;
       this.sender.send(item.body, (outcome) => this.onOutcome(item, outcome));
     }
-    if (this.pending === 0) this.notifyIdle();
+    if (this.queue.size === 0) this.notifyIdle();
   }
 
   private onOutcome(item: QueuedEvent, outcome: SendOutcome): void {
     this.inFlight--;
     if (outcome.ok) {
       this.stats.sent++;
-      this.release(item);
+      this.queue.release(item);
     } else if (this.stopped) {
       this.stats.droppedShutdown++;
-      this.release(item);
+      this.queue.release(item);
     } else if (!outcome.retryable || item.attempts >= this.maxRetries) {
       const tries = item.attempts + 1;
-      this.release(item);
+      this.queue.release(item);
       this.noteFailed(`${outcome.reason} (after ${tries} attempt${tries === 1 ? "" : "s"})`);
     } else {
       item.attempts++;
       this.stats.retries++;
-      this.retryQueue.push(item);
+      this.queue.putBack(item);
       // Back off the whole queue, not just this event: the API is down or asks us to slow down.
       const backoff = Math.min(
         this.maxBackoffMillis,
@@ -221,26 +206,6 @@ export class MCPCatExporter implements SpanExporter {
     this.pump();
   }
 
-  private shiftQueue(): QueuedEvent | undefined {
-    if (this.head >= this.queue.length) return undefined;
-    const item = this.queue[this.head];
-    this.queue[this.head++] = undefined;
-    // Compact now and then so the array does not grow without end (amortized O(1) per event).
-    if (this.head === this.queue.length) {
-      this.queue = [];
-      this.head = 0;
-    } else if (this.head >= 1024 && this.head * 2 >= this.queue.length) {
-      this.queue = this.queue.slice(this.head);
-      this.head = 0;
-    }
-    return item;
-  }
-
-  private release(item: QueuedEvent): void {
-    this.pending--;
-    this.pendingBytes -= item.body.length;
-  }
-
   private scheduleResume(wait: number): void {
     if (this.resumeTimer !== undefined) return;
     this.resumeTimer = setTimeout(() => {
@@ -252,7 +217,7 @@ export class MCPCatExporter implements SpanExporter {
 
   /** Resolves true once nothing is pending, false when `timeoutMillis` runs out first. */
   private waitForIdle(timeoutMillis: number): Promise<boolean> {
-    if (this.pending === 0) return Promise.resolve(true);
+    if (this.queue.size === 0) return Promise.resolve(true);
     return new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => {
         this.idleWaiters = this.idleWaiters.filter((w) => w !== onIdle);
@@ -278,11 +243,7 @@ export class MCPCatExporter implements SpanExporter {
   private async stop(): Promise<void> {
     this.stopped = true;
     if (this.resumeTimer !== undefined) clearTimeout(this.resumeTimer);
-    let dropped = 0;
-    for (let item = this.nextItem(); item !== undefined; item = this.nextItem()) {
-      this.release(item);
-      dropped++;
-    }
+    const dropped = this.queue.drain();
     this.stats.droppedShutdown += dropped;
     // Aborted requests settle as errors within a tick or two; onOutcome counts them as dropped.
     const inFlight = this.inFlight;
@@ -294,10 +255,6 @@ export class MCPCatExporter implements SpanExporter {
       );
     }
     this.reportDrops();
-  }
-
-  private nextItem(): QueuedEvent | undefined {
-    return this.retryQueue.shift() ?? this.shiftQueue();
   }
 
   private dropQueueFull(): void {
@@ -327,8 +284,7 @@ export class MCPCatExporter implements SpanExporter {
     if (queueFull + failed === 0) return;
     this.unreported = { queueFull: 0, failed: 0, lastError: "" };
     const parts: string[] = [];
-    if (queueFull > 0)
-      parts.push(`${queueFull} because the queue was full (maxQueueSize ${this.maxQueueSize})`);
+    if (queueFull > 0) parts.push(`${queueFull} because the queue was full (${this.queueLimits})`);
     if (failed > 0) parts.push(`${failed} undeliverable (last: ${lastError})`);
     diag.warn(`MCPCatExporter: dropped ${queueFull + failed} events: ${parts.join("; ")}`);
   }

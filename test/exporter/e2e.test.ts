@@ -266,10 +266,10 @@ describe("MCPCatExporter end to end", () => {
     /** 300 tool calls; returns the time they took. Every call must succeed. */
     async function callsTake(
       script: FakeMcpcatApi["script"],
-      apiBaseUrl = api.url,
+      { apiBaseUrl = api.url, shutdownTimeoutMillis = 300, timeoutMillis = 200 } = {},
     ): Promise<number> {
       api.script = script;
-      await pipeline({ apiBaseUrl, timeoutMillis: 200, shutdownTimeoutMillis: 300, ...fastRetry });
+      await pipeline({ apiBaseUrl, timeoutMillis, shutdownTimeoutMillis, ...fastRetry });
       instrumentation.setConfig({ identify: () => ({ userId: "u" }), captureContent: true });
       const { client } = await connectInMemory(buildServer());
       const started = performance.now();
@@ -282,17 +282,22 @@ describe("MCPCatExporter end to end", () => {
       await client.close();
       const shutdownStarted = performance.now();
       await expect(provider.shutdown()).resolves.toBeUndefined();
-      expect(performance.now() - shutdownStarted).toBeLessThan(2000);
+      expect(performance.now() - shutdownStarted).toBeLessThan(shutdownTimeoutMillis + 1700);
       return took;
     }
     const fastRetry = { initialBackoffMillis: 20, maxBackoffMillis: 200 };
-    const healthy = await callsTake(() => ({ status: 202 }));
-    expect(api.accepted.size).toBeGreaterThanOrEqual(300);
+    // Generous limits when healthy: a loaded machine must not turn slowness into a retry.
+    const healthyRun = () =>
+      callsTake(() => ({ status: 202 }), { shutdownTimeoutMillis: 20_000, timeoutMillis: 10_000 });
+    await healthyRun(); // warm-up: JIT and first connections
+    api.accepted.clear();
+    const healthy = await healthyRun();
+    expect(api.accepted.size).toBe(302); // initialize, mcpcat:identify, 300 tools/call
     const broken = {
       hang: await callsTake(() => "hang"),
       "500": await callsTake(() => ({ status: 500 })),
       "429": await callsTake(() => ({ status: 429, headers: { "retry-after": "30" } })),
-      refused: await callsTake(() => ({ status: 202 }), "http://127.0.0.1:1"),
+      refused: await callsTake(() => ({ status: 202 }), { apiBaseUrl: "http://127.0.0.1:1" }),
     };
     console.info(
       `300 calls: healthy ${healthy.toFixed(0)} ms, broken API ${JSON.stringify(broken)}`,
