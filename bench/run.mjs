@@ -59,7 +59,7 @@ function ensurePeers() {
   return peersInstalled();
 }
 
-/** Each round: the baseline first and halfway, everything else once, rotated and shuffled. */
+/** Each round: the baseline first and halfway, everything else once, rotated (reversed on odd rounds). */
 function roundOrder(configs, round) {
   const others = configs.filter((c) => c !== "none");
   const rotated = others.map((_, i) => others[(i + round) % others.length]);
@@ -111,6 +111,7 @@ async function main() {
           config,
           scenarios: SCENARIOS,
           warmupMs: mode.warmupMs,
+          warmupMinCalls: mode.warmupMinCalls,
           durationMs: mode.durationMs,
           calls: mode.calls,
           warmupCalls: mode.warmupCalls,
@@ -131,25 +132,28 @@ async function main() {
   const memory = [];
   if (!opts["skip-memory"]) {
     for (const config of measured) {
-      const calls = memoryCalls(mode, config);
+      if (CONFIGS[config].skipMemory) continue;
+      const { calls, every } = memoryCalls(mode, config);
       log(`memory: ${config}, ${calls.toLocaleString("en-US")} calls`);
-      const job = { ...baseJob(), kind: "memory", config, calls, every: mode.memory.every };
+      const job = { ...baseJob(), kind: "memory", config, calls, every };
       memory.push(aggregateMemory({ config, ...(await runJob(job, { timeoutMs: 900_000 })) }));
     }
   }
 
   const exp = [];
   if (!opts["skip-export"]) {
+    // The exporters alone, then end to end through a server.
     const targets = [];
+    const peers = measured.includes("mcpcat");
+    if (hasExporter) targets.push("mcpcat-exporter-direct");
+    if (peers) targets.push("mcpcat-queue");
+    targets.push("otlp-direct", "raw-http");
     if (hasExporter) targets.push("mcpcat-exporter");
-    else
-      exp.push({
-        target: "mcpcat-exporter",
-        burst: mode.burst,
-        error: "MCPCatExporter is not in dist/ yet",
-      });
-    if (measured.includes("mcpcat")) targets.push("mcpcat");
+    if (peers) targets.push("mcpcat");
     targets.push("otlp");
+    if (!hasExporter) {
+      exp.push({ target: "mcpcat-exporter", burst: mode.burst, error: "not in dist/ yet" });
+    }
     for (const target of targets) {
       log(`export: ${target}, burst of ${mode.burst.toLocaleString("en-US")}`);
       const res = await runJob({ ...baseJob(), kind: "export", target, burst: mode.burst });

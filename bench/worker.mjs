@@ -6,6 +6,7 @@ import { runExportJob } from "./lib/export.mjs";
 import { runLoad } from "./lib/load.mjs";
 import { connectHttp, connectInMemory } from "./lib/mcp.mjs";
 import { runMemoryJob } from "./lib/memory.mjs";
+import { startProfiler } from "./lib/profiler.mjs";
 import { percentile } from "./lib/stats.mjs";
 
 const gc = globalThis.gc ?? (() => {});
@@ -17,18 +18,25 @@ async function runScenario(setup, scenario, job) {
     const load = (opts) =>
       runLoad(() => conn.call(), { concurrency: scenario.concurrency, ...opts });
     if (job.calls) await load({ calls: job.warmupCalls ?? 50 });
-    else await load({ durationMs: job.warmupMs, minCalls: 50 });
+    else {
+      const minCalls = job.warmupMinCalls?.[scenario.transport] ?? 50;
+      await load({ durationMs: job.warmupMs, minCalls });
+    }
     const before = await setup.count();
     gc();
+    const profiler = job.profile ? await startProfiler(job.profileIntervalUs) : undefined;
     const r = job.calls
       ? await load({ calls: job.calls })
       : await load({ durationMs: job.durationMs, minCalls: job.minCalls ?? 200 });
+    if (profiler)
+      await profiler.stop(`${job.profile}.${scenario.transport}-c${scenario.concurrency}`, r.calls);
     const produced = (await setup.count()) - before;
     return {
       ...scenario,
       calls: r.calls,
       elapsedMs: r.elapsedMs,
       callsPerSec: (r.calls / r.elapsedMs) * 1000,
+      cpuPerCall: r.cpuUs / r.calls,
       p50: percentile(r.latencies, 50),
       p99: percentile(r.latencies, 99),
       produced,

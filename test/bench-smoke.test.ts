@@ -82,7 +82,13 @@ describe("benchmark smoke (npm run bench -- --smoke)", () => {
   });
 
   it("delivers a whole burst through MCPCatExporter and OTLP to the loopback stand-ins", () => {
-    expect(results.export.map((e) => e.target).sort()).toEqual(["mcpcat-exporter", "otlp"]);
+    expect(results.export.map((e) => e.target).sort()).toEqual([
+      "mcpcat-exporter",
+      "mcpcat-exporter-direct",
+      "otlp",
+      "otlp-direct",
+      "raw-http",
+    ]);
     for (const e of results.export) {
       expect(e.error, e.target).toBeUndefined();
       expect(e.invalid, `${e.target}: bodies the stand-in rejected`).toBe(0);
@@ -93,6 +99,6 @@ describe("benchmark smoke (npm run bench -- --smoke)", () => {
   it("prints the table", () => {
     expect(stdout).toContain("in-memory, sequential");
     expect(stdout).toContain("McpInstrumentation (defaults)");
-    expect(stdout).toMatch(/bare span \(floor\)\s+[\d,]+\s+\+/);
+    expect(stdout).toMatch(/bare span \(floor\)\s+[\d,]+\s+[+-][\d.]+/);
   });
 });

@@ -26,6 +26,9 @@ export function aggregateServer(rounds, scenarios, configs) {
         const baseCps = base.length
           ? base.length / base.reduce((a, r) => a + 1 / r.callsPerSec, 0) // harmonic mean
           : Number.NaN;
+        const baseCpu = base.length
+          ? base.reduce((a, r) => a + r.cpuPerCall, 0) / base.length
+          : Number.NaN;
         const bare = (byConfig["bare-span"] ?? []).find((r) => r.callsPerSec > 0);
         for (const r of byConfig[config] ?? []) {
           if (r.error) {
@@ -33,11 +36,14 @@ export function aggregateServer(rounds, scenarios, configs) {
             continue;
           }
           const added = addedMicros(r.callsPerSec, baseCps);
+          const addedCpu = r.cpuPerCall - baseCpu;
           samples.push({
             ...r,
             added,
+            addedCpu,
             ratio: r.callsPerSec / baseCps,
             overBare: bare ? added - addedMicros(bare.callsPerSec, baseCps) : Number.NaN,
+            overBareCpu: bare ? r.cpuPerCall - bare.cpuPerCall : Number.NaN,
           });
         }
       }
@@ -55,6 +61,10 @@ export function aggregateServer(rounds, scenarios, configs) {
         callsPerSec: median(samples.map((s) => s.callsPerSec)),
         added: config === "none" ? 0 : median(samples.map((s) => s.added)),
         addedSamples: samples.map((s) => s.added),
+        cpuPerCall: median(samples.map((s) => s.cpuPerCall)),
+        addedCpu: config === "none" ? 0 : median(samples.map((s) => s.addedCpu)),
+        addedCpuSamples: samples.map((s) => s.addedCpu),
+        overBareCpu: median(samples.map((s) => s.overBareCpu)),
         ratio: median(samples.map((s) => s.ratio)),
         overBare: median(samples.map((s) => s.overBare)),
         p50: median(samples.map((s) => s.p50)),

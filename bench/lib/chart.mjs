@@ -22,8 +22,8 @@ export function chartSvg(res) {
   const valuesOf = (list) =>
     list.flatMap((c) =>
       rowsOf(c)
-        .filter((r) => r && r.status !== "broken" && Number.isFinite(r.added))
-        .map((r) => r.added),
+        .filter((r) => r && r.status !== "broken" && Number.isFinite(r.addedCpu))
+        .map((r) => r.addedCpu),
     );
   // The scale fits our configurations with room to spare; slower peers run off the scale,
   // labelled with their value, rather than squash everything else into a few pixels.
@@ -41,7 +41,7 @@ export function chartSvg(res) {
   const out = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif" font-size="12">`,
     `<rect width="${width}" height="${height}" fill="#fff"/>`,
-    `<text x="${left}" y="20" font-size="15" font-weight="600">Added microseconds per MCP tools/call (lower is better)</text>`,
+    `<text x="${left}" y="20" font-size="15" font-weight="600">Added CPU microseconds per MCP tools/call (lower is better)</text>`,
     `<text x="${left}" y="38" fill="#555">${esc(`${res.meta.date}, Node ${res.meta.node}, ${res.meta.cpus}; medians of ${res.meta.rounds} rounds vs. the uninstrumented server`)}</text>`,
   ];
   scenarios.forEach((s, i) => {
@@ -61,8 +61,8 @@ export function chartSvg(res) {
     );
   }
   const bare = res.server[scenarioKey(scenarios[0])]?.["bare-span"];
-  if (bare && Number.isFinite(bare.added)) {
-    const bx = x(bare.added);
+  if (bare && Number.isFinite(bare.addedCpu)) {
+    const bx = x(bare.addedCpu);
     out.push(
       `<line x1="${bx}" y1="${top - 4}" x2="${bx}" y2="${height - 30}" stroke="#c0392b" stroke-dasharray="4 3"/>`,
     );
@@ -84,9 +84,9 @@ export function chartSvg(res) {
         out.push(`<text x="${left + 4}" y="${y + barH - 3}" fill="#c0392b">${esc(why)}</text>`);
         return;
       }
-      const off = r.added > max;
-      const w = Math.max(1, x(Math.min(r.added, max)) - left);
-      const label = `${r.added >= 0 ? "+" : ""}${r.added.toFixed(1)}${off ? " ▸" : ""}${r.status === "lossy" ? " (lossy)" : ""}`;
+      const off = r.addedCpu > max;
+      const w = Math.max(1, x(Math.min(r.addedCpu, max)) - left);
+      const label = `${r.addedCpu >= 0 ? "+" : ""}${r.addedCpu.toFixed(1)}${off ? " ▸" : ""}${r.status === "lossy" ? " (lossy)" : ""}`;
       out.push(
         `<rect x="${left}" y="${y}" width="${w.toFixed(1)}" height="${barH - 2}" fill="${COLORS[i % COLORS.length]}"/>`,
         `<text x="${left + w + 4}" y="${y + barH - 3}" fill="#222">${esc(label)}</text>`,

@@ -9,13 +9,14 @@ const yieldTurn = () => new Promise((resolve) => setImmediate(resolve));
 
 /**
  * Runs calls until `durationMs` has passed and at least `minCalls` are done, or exactly
- * `calls` calls when that is given. Returns the count, the elapsed milliseconds and every
- * call's latency in microseconds.
+ * `calls` calls when that is given. Returns the count, the elapsed milliseconds, the CPU time
+ * the process used meanwhile (all threads, in microseconds) and every call's latency in µs.
  */
 export async function runLoad(call, { concurrency = 1, durationMs = 1000, minCalls = 1, calls }) {
   const latencies = [];
   let started = 0;
   const fixed = typeof calls === "number";
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const deadline = t0 + durationMs;
   const more = () =>
@@ -31,7 +32,9 @@ export async function runLoad(call, { concurrency = 1, durationMs = 1000, minCal
     }
   }
   await Promise.all(Array.from({ length: concurrency }, caller));
-  return { calls: latencies.length, elapsedMs: performance.now() - t0, latencies };
+  const elapsedMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  return { calls: latencies.length, elapsedMs, cpuUs: cpu.user + cpu.system, latencies };
 }
 
 /** Runs `calls` calls one after another (with the yield), for warm-up and memory runs. */

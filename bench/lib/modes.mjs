@@ -11,33 +11,37 @@ export const SCENARIOS = [
 export const MODES = {
   full: {
     rounds: 5,
-    warmupMs: 300,
+    // Warm-up is by time and by calls: the optimizing compiler needs thousands of calls.
+    warmupMs: 500,
+    warmupMinCalls: { memory: 5000, http: 200 },
     durationMs: 1000,
-    memory: { calls: 300_000, every: 100_000, long: { "mcpcat-otel": 1_000_000 } },
-    memorySlow: { mcpcat: 200_000, sentry: 200_000 },
+    memory: { calls: 200_000, long: { "mcpcat-otel": 1_000_000 } },
+    memorySlow: { mcpcat: 100_000, sentry: 100_000 },
     burst: 20_000,
   },
   quick: {
     rounds: 3,
-    warmupMs: 150,
-    durationMs: 400,
-    memory: { calls: 100_000, every: 50_000, long: { "mcpcat-otel": 200_000 } },
-    memorySlow: { mcpcat: 50_000, sentry: 50_000 },
+    warmupMs: 300,
+    warmupMinCalls: { memory: 3000, http: 100 },
+    durationMs: 500,
+    memory: { calls: 100_000, long: { "mcpcat-otel": 200_000 } },
+    memorySlow: { mcpcat: 40_000, sentry: 40_000 },
     burst: 20_000,
   },
   smoke: {
     rounds: 1,
     calls: 200,
     warmupCalls: 20,
-    memory: { calls: 2_000, every: 1_000, long: {} },
+    memory: { calls: 2_000, long: {} },
     memorySlow: {},
     burst: 200,
   },
 };
 
-/** Calls for the memory run of `config`, in `mode`. */
+/** Calls for the memory run of `config`, in `mode`, and the checkpoint interval. */
 export function memoryCalls(mode, config) {
-  return mode.memory.long[config] ?? mode.memorySlow[config] ?? mode.memory.calls;
+  const calls = mode.memory.long[config] ?? mode.memorySlow[config] ?? mode.memory.calls;
+  return { calls, every: Math.min(100_000, Math.ceil(calls / 4)) };
 }
 
 export function scenarioKey(s) {

@@ -23,8 +23,9 @@ function serverRows(rows) {
   return Object.values(rows).map((r) => [
     CONFIGS[r.config].label,
     int(r.callsPerSec),
+    r.config === "none" ? `(${fmt(r.cpuPerCall)})` : signed(r.addedCpu),
+    r.config === "none" ? "" : signed(r.overBareCpu),
     r.config === "none" ? "0" : signed(r.added),
-    r.config === "none" ? "" : signed(r.overBare),
     fmt(r.p50),
     fmt(r.p99),
     r.config === "none" ? "–" : `${fmt(r.perCall, 2)} ${r.unit}`,
@@ -35,8 +36,9 @@ function serverRows(rows) {
 const SERVER_HEAD = [
   "configuration",
   "calls/s",
-  "added µs/call",
-  "vs floor µs",
+  "added CPU µs/call",
+  "vs floor",
+  "added wall µs/call",
   "p50 µs",
   "p99 µs",
   "per call",
@@ -78,9 +80,13 @@ const MEMORY_HEAD = [
 ];
 
 const EXPORT_LABEL = {
-  "mcpcat-exporter": "MCPCatExporter (BatchSpanProcessor, defaults)",
-  mcpcat: "mcpcat's own event queue (track)",
-  otlp: "OTLPTraceExporter, HTTP/JSON (BatchSpanProcessor, defaults)",
+  "mcpcat-exporter-direct": "MCPCatExporter alone",
+  "mcpcat-queue": "mcpcat's event queue alone (publishCustomEvent)",
+  "otlp-direct": "OTLPTraceExporter (HTTP/JSON) alone",
+  "raw-http": "ceiling: plain node:http, one POST per event, 32 in flight",
+  "mcpcat-exporter": "end to end: McpInstrumentation → BatchSpanProcessor → MCPCatExporter",
+  mcpcat: "end to end: mcpcat track() and its queue",
+  otlp: "end to end: McpInstrumentation → BatchSpanProcessor → OTLPTraceExporter",
 };
 function exportRows(exp) {
   return exp.map((e) => [
@@ -137,7 +143,7 @@ export function resultsMarkdown(res, { chartFile, analysis = "" }) {
     "",
     `Measured ${m.date} with \`npm run bench\`${m.mode === "full" ? "" : ` (${m.mode} mode)`}: Node ${m.node}, ${m.cpus}, load average ${m.loadavg} at the start (the machine is shared). ${m.rounds} rounds; ${m.elapsedMin} minutes.`,
     "",
-    "Every configuration runs in its own Node process. Each round runs the uninstrumented server twice (first and halfway) and every other configuration once, in a new order. A figure is the median over rounds; *added µs/call* is `1e6/calls_per_s − 1e6/baseline_calls_per_s` against the same round's uninstrumented runs, so it counts everything the instrumentation costs, deferred work included (after each call the caller yields one `setImmediate` turn, outside the latency timer but inside the elapsed time). *vs floor* is the same difference against the bare span made by hand. Latencies are per call, over all calls of a run. The clients speak raw JSON-RPC, so only the server is instrumented.",
+    "Every configuration runs in its own Node process. Each round runs the uninstrumented server twice (first and halfway) and every other configuration once, in a new order. A figure is the median over rounds of that round's comparison. *Added CPU µs/call* is the process's CPU time per call (all threads, user + system, so GC and deferred export work count) minus that of the same round's uninstrumented runs (shown in parentheses on their row); *vs floor* is the same against the bare span made by hand. CPU time is the primary figure because this machine is shared: other tenants' load moves wall-clock throughput by a factor of two or more between runs of the same configuration, CPU time far less. *Added wall µs/call* is `1e6/calls_per_s − 1e6/baseline_calls_per_s`, for reference. After each call the caller yields one `setImmediate` turn, outside the latency timer but inside the elapsed and CPU time, so work an instrumentation defers (batching, export) is counted. Latencies are per call, over all calls of a run. The clients speak raw JSON-RPC, so only the server is instrumented; the in-memory server is stateful (one connection), the HTTP one stateless (a server and transport per request, as in the SDK's example).",
     "",
     `![Added microseconds per call](${chartFile})`,
     "",
@@ -173,7 +179,7 @@ export function resultsMarkdown(res, { chartFile, analysis = "" }) {
     out.push(
       "## Export",
       "",
-      `A burst of ${int(res.export[0]?.burst)} tools/call requests through an in-memory server (one \`setImmediate\` turn after each), each producing one span or event, to a loopback stand-in in another process that decodes and checks every body. Every setting is the default. *Per second* is delivered ÷ (last delivery − burst start): delivery runs while the burst is produced, as in a server. The real MCPCat API answers in tens of milliseconds, not in a loopback's fraction of one; the figures are the exporters' own cost and limits, not the network's.`,
+      `Bursts of ${int(res.export[0]?.burst)} to a loopback stand-in in another process that decodes and checks every body; every setting is the default. *Alone*: real McpInstrumentation tools/call spans, made beforehand, handed to the exporter in 512-span batches as a BatchSpanProcessor does (each after the previous export's callback); for mcpcat, events put on its queue at once. *End to end*: tools/call requests through an in-memory server (one \`setImmediate\` turn after each), delivery running while they are made. *Per second* is delivered ÷ (last delivery − start). The MCPCat API takes one event per request; the *ceiling* row is plain node:http making the same number of requests, the most any one-request-per-event exporter can deliver on this machine at that moment. The real API answers in tens of milliseconds, not a loopback's fraction of one: these figures are the exporters' own cost and limits, not the network's.`,
       "",
       mdTable(EXPORT_HEAD, exportRows(res.export)),
       "",

@@ -37,7 +37,7 @@ export function isValidEvent(body) {
     typeof body.project_id === "string" &&
     body.project_id.length > 0 &&
     typeof body.event_type === "string" &&
-    (body.event_type.startsWith("mcp:") || body.event_type === "mcpcat:identify") &&
+    (body.event_type.startsWith("mcp:") || body.event_type.startsWith("mcpcat:")) &&
     "session_id" in body
   );
 }
