@@ -10,6 +10,8 @@ import { suppressTracing } from "@opentelemetry/core";
 import { PublishEventRequestToJSON } from "mcpcat-api";
 import type { MCPCatEvent } from "./types.js";
 
+const UNTRACED = suppressTracing(ROOT_CONTEXT);
+
 /** The API's route for one event, as `mcpcat-api`'s `EventsApi.publishEvent` posts it. */
 export const EVENTS_PATH = "/v1/public/events/";
 
@@ -100,7 +102,7 @@ export class HttpSender {
   send(body: string, done: (outcome: SendOutcome) => void): void {
     // Our own HTTP calls must not be traced (an HTTP instrumentation would make spans about
     // exporting spans), whatever context the send is started from.
-    context.with(suppressTracing(ROOT_CONTEXT), () => this.sendUntraced(body, done));
+    context.with(UNTRACED, () => this.sendUntraced(body, done));
   }
 
   private sendUntraced(body: string, done: (outcome: SendOutcome) => void): void {
