@@ -5,11 +5,13 @@
 //   shutdown()
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { SpanKind, trace } from "@opentelemetry/api";
+import { trace } from "@opentelemetry/api";
+import { bareSpanHook, IDENTITY } from "./bare-span.mjs";
 import { setupCountedTracing } from "./otel.mjs";
 import { peerConfigs } from "./peers.mjs";
 
-export const IDENTITY = { userId: "user-42", userName: "Bench User" };
+export { IDENTITY };
+
 const DIST = new URL("../../dist/index.mjs", import.meta.url);
 
 /** Imports the built package (run `npm run build` at the root first). */
@@ -37,86 +39,25 @@ const none = {
   },
 };
 
-// The floor: one span per request, made by hand with the OpenTelemetry SDK. Every request
-// handler of the server is wrapped so that the span is active while the request is handled.
+// The floor: one span per request, made by hand with the OpenTelemetry SDK.
 const bareSpan = {
   label: "bare span (floor)",
   kind: "ours",
   async setup(ctx) {
     const tracing = setupCountedTracing(ctx);
-    const tracer = trace.getTracer("bench-bare-span");
-    const wrap = (method, handler) => (request, extra) => {
-      const target = request.params?.name;
-      const name = typeof target === "string" ? `${method} ${target}` : method;
-      return tracer.startActiveSpan(
-        name,
-        { kind: SpanKind.SERVER, attributes: { "mcp.method.name": method } },
-        (span) =>
-          handler(request, extra).then(
-            (result) => {
-              span.end();
-              return result;
-            },
-            (error) => {
-              span.end();
-              throw error;
-            },
-          ),
-      );
-    };
-    const afterTools = (server) => {
-      const handlers = server.server._requestHandlers;
-      for (const [method, handler] of handlers) handlers.set(method, wrap(method, handler));
-    };
+    const afterTools = bareSpanHook(trace.getTracer("bench-bare-span"));
     return { hooks: { afterTools }, ...tracing };
   },
 };
 
-// The floor again, carrying the attributes McpInstrumentation records on a stateful tools/call
-// span at defaults (10 at start, 3 set after): what the attributes alone cost in the SDK.
+// The floor carrying the same attributes as McpInstrumentation: what the attributes cost.
 const bareSpanAttributes = {
   label: "bare span + the same 13 attributes",
   kind: "diagnostic",
   skipMemory: true,
   async setup(ctx) {
     const tracing = setupCountedTracing(ctx);
-    const tracer = trace.getTracer("bench-bare-span");
-    const sessionId = crypto.randomUUID();
-    const wrap = (method, handler) => (request, extra) => {
-      const target = request.params?.name;
-      const name = typeof target === "string" ? `${method} ${target}` : method;
-      const attributes = {
-        "mcp.method.name": method,
-        "jsonrpc.request.id": String(request.id),
-        "gen_ai.operation.name": "execute_tool",
-        "gen_ai.tool.name": target,
-        "mcp.protocol.version": "2025-06-18",
-        "mcp.session.id": sessionId,
-        "mcp.server.name": "bench-server",
-        "mcp.server.version": "1.0.0",
-        "mcp.client.name": "bench-client",
-        "mcp.client.version": "1.0.0",
-      };
-      return tracer.startActiveSpan(name, { kind: SpanKind.SERVER, attributes }, (span) => {
-        span.setAttribute("user.id", IDENTITY.userId);
-        span.setAttribute("user.name", IDENTITY.userName);
-        span.setAttribute("mcpcat.user_intent", request.params?.arguments?.context ?? "");
-        return handler(request, extra).then(
-          (result) => {
-            span.end();
-            return result;
-          },
-          (error) => {
-            span.end();
-            throw error;
-          },
-        );
-      });
-    };
-    const afterTools = (server) => {
-      const handlers = server.server._requestHandlers;
-      for (const [method, handler] of handlers) handlers.set(method, wrap(method, handler));
-    };
+    const afterTools = bareSpanHook(trace.getTracer("bench-bare-span"), { attributes: true });
     return { hooks: { afterTools }, ...tracing };
   },
 };

@@ -3,11 +3,11 @@
 // leave a choice, the cheapest faithful one is taken and said so in `note`.
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
+import { IDENTITY } from "./bare-span.mjs";
 import { countingExporter, setupCountedTracing } from "./otel.mjs";
 import { fetchStats } from "./standins.mjs";
 
 const requireBench = createRequire(new URL("../package.json", import.meta.url));
-const IDENTITY = { userId: "user-42", userName: "Bench User" };
 
 /** Waits until the stand-in's event count stops moving (the peer's queue has drained). */
 async function settledEvents(ctx, quietMs = 400, maxMs = 20_000) {
