@@ -1,9 +1,8 @@
 import { SpanKind } from "@opentelemetry/api";
 import { afterEach, describe, expect, it } from "vitest";
-import { z } from "zod";
 import type { McpRequestExtra } from "../src/index.js";
 import { httpClient, statefulServer, statelessServer } from "./helpers/http.js";
-import { buildServer } from "./helpers/servers.js";
+import { serverWithWhoami } from "./helpers/servers.js";
 import { mcpSpans, setupTracing, spansNamed, waitFor } from "./helpers/tracing.js";
 
 const { exporter, instrumentation } = setupTracing();
@@ -18,20 +17,6 @@ afterEach(async () => {
 function identifyFromHeader(_request: unknown, extra: McpRequestExtra) {
   const user = extra.requestInfo?.headers["x-user-id"];
   return typeof user === "string" ? { userId: user, userName: `name of ${user}` } : null;
-}
-
-/** buildServer() plus a `whoami` tool that waits a little, so concurrent calls interleave. */
-function serverWithWhoami() {
-  const server = buildServer();
-  server.registerTool(
-    "whoami",
-    { inputSchema: { caller: z.string(), ms: z.number() } },
-    async ({ caller, ms }) => {
-      await new Promise((resolve) => setTimeout(resolve, ms));
-      return { content: [{ type: "text", text: caller }] };
-    },
-  );
-  return server;
 }
 
 describe("Streamable HTTP, stateful", () => {

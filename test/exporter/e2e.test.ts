@@ -14,13 +14,12 @@ import {
   TracerProvider,
 } from "@opentelemetry/sdk-trace";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
-import { z } from "zod";
 import { MCPCatExporter } from "../../src/exporter/mcpcat-exporter.js";
 import { eventId } from "../../src/exporter/span-to-event.js";
 import { McpInstrumentation } from "../../src/instrumentation.js";
 import type { McpRequestExtra } from "../../src/types.js";
 import { httpClient, statefulServer, statelessServer } from "../helpers/http.js";
-import { buildServer, connectInMemory } from "../helpers/servers.js";
+import { buildServer, connectInMemory, serverWithWhoami } from "../helpers/servers.js";
 import { trackUnhandled } from "./helpers/exporter.js";
 import { FakeMcpcatApi } from "./helpers/fake-mcpcat-api.js";
 
@@ -72,19 +71,6 @@ function identify(_request: unknown, extra: McpRequestExtra) {
   return typeof user === "string"
     ? { userId: user, userName: `name of ${user}`, userData: { u: user } }
     : null;
-}
-
-function serverWithWhoami() {
-  const server = buildServer();
-  server.registerTool(
-    "whoami",
-    { inputSchema: { caller: z.string(), ms: z.number() } },
-    async ({ caller, ms }) => {
-      await new Promise((resolve) => setTimeout(resolve, ms));
-      return { content: [{ type: "text", text: caller }] };
-    },
-  );
-  return server;
 }
 
 async function flushAll(): Promise<void> {

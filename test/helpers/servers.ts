@@ -63,3 +63,17 @@ export async function connectInMemory(server: McpServer, clientName = "test-clie
   await Promise.all([server.connect(serverTransport), client.connect(clientTransport)]);
   return { client, clientTransport, serverTransport };
 }
+
+/** buildServer() plus a `whoami` tool that waits a little, so concurrent calls interleave. */
+export function serverWithWhoami() {
+  const server = buildServer();
+  server.registerTool(
+    "whoami",
+    { inputSchema: { caller: z.string(), ms: z.number() } },
+    async ({ caller, ms }) => {
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      return { content: [{ type: "text", text: caller }] };
+    },
+  );
+  return server;
+}
