@@ -14,9 +14,15 @@ import type { McpInstrumentationConfig, McpRequest } from "./types.js";
 import { PACKAGE_NAME, PACKAGE_VERSION } from "./version.js";
 
 type OnRequest = (this: ProtocolLike, request: McpRequest, extra?: unknown) => void;
+type OnCancel = (this: ProtocolLike, notification: { params?: { requestId?: unknown } }) => unknown;
+type OnClose = (this: ProtocolLike) => void;
+/** The `Protocol` methods wrapped: requests in, cancellations in, the connection closing. */
 interface ProtocolPrototype {
   _onrequest: OnRequest;
+  _oncancel: OnCancel;
+  _onclose: OnClose;
 }
+const WRAPPED = ["_onrequest", "_oncancel", "_onclose"] as const;
 
 /**
  * OpenTelemetry instrumentation for the official MCP TypeScript SDK: one SERVER span per MCP
@@ -60,7 +66,7 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
     super.disable();
     this._cjsHook?.unhook();
     this._cjsHook = undefined;
-    for (const prototype of this._patched ?? []) this._unwrap(prototype, "_onrequest");
+    for (const prototype of this._patched ?? []) this.unwrapAll(prototype);
     this._patched?.clear();
   }
 
@@ -69,7 +75,7 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
       patch: (moduleExports) => this.patchProtocol(moduleExports),
       unpatch: (moduleExports) => {
         const prototype = protocolPrototypeOf(moduleExports);
-        if (prototype && this._patched?.delete(prototype)) this._unwrap(prototype, "_onrequest");
+        if (prototype && this._patched?.delete(prototype)) this.unwrapAll(prototype);
       },
     };
   }
@@ -87,8 +93,31 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
         requests.handle(this, request, extra, () => original.call(this, request, extra));
       };
     });
+    // Cancelled and orphaned requests get no response; these end their spans, at no cost to
+    // the requests that do get one.
+    this._wrap(prototype, "_oncancel", (original: OnCancel) => {
+      return function _oncancel(this: ProtocolLike, notification) {
+        const result = original.call(this, notification);
+        requests.cancelled(this, notification?.params?.requestId);
+        return result;
+      };
+    });
+    this._wrap(prototype, "_onclose", (original: OnClose) => {
+      return function _onclose(this: ProtocolLike) {
+        const transport = this._transport;
+        try {
+          original.call(this);
+        } finally {
+          requests.closed(transport);
+        }
+      };
+    });
     this._patched ??= new Set();
     this._patched.add(prototype);
+  }
+
+  private unwrapAll(prototype: ProtocolPrototype): void {
+    for (const name of WRAPPED) this._unwrap(prototype, name);
   }
 
   private requests(): ServerRequestTracer {
@@ -104,7 +133,9 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
 function protocolPrototypeOf(moduleExports: unknown): ProtocolPrototype | undefined {
   const prototype = (moduleExports as { Protocol?: { prototype?: ProtocolPrototype } } | undefined)
     ?.Protocol?.prototype;
-  return typeof prototype?._onrequest === "function" ? prototype : undefined;
+  return prototype && WRAPPED.every((name) => typeof prototype[name] === "function")
+    ? prototype
+    : undefined;
 }
 
 function resolveOptions(config: McpInstrumentationConfig): ResolvedOptions {

@@ -45,7 +45,6 @@ import type { McpInstrumentationConfig, McpRequest, McpRequestExtra } from "./ty
 /** The parts of an SDK `Protocol` (a `Server` or `Client`) this package reads. */
 export interface ProtocolLike {
   _transport?: TransportLike;
-  _requestHandlerAbortControllers?: Map<unknown, AbortController>;
   _serverInfo?: { name?: string; version?: string };
   _clientInfo?: { name?: string; version?: string };
   _serverVersion?: { name?: string; version?: string };
@@ -96,12 +95,27 @@ export class ServerRequestTracer {
     }
     context.with(spanContext, () => {
       this.beforeHandler(tracked, transport, transportExtra, options.config);
-      try {
-        runOriginal();
-      } finally {
-        this.endOnAbort(protocol, tracked);
-      }
+      runOriginal();
     });
+  }
+
+  /** The client cancelled a request (`notifications/cancelled`): no response will be sent. */
+  cancelled(protocol: ProtocolLike, requestId: unknown): void {
+    const connection = protocol._transport && this.connections.get(protocol._transport);
+    const tracked = connection?.pending.get(requestId as RequestId);
+    if (!connection || !tracked) return;
+    connection.pending.delete(requestId as RequestId);
+    tracked.end("request cancelled before a response was sent");
+  }
+
+  /** A connection closed: the requests it had not answered will get no response. */
+  closed(transport: TransportLike | undefined): void {
+    const connection = transport && this.connections.get(transport);
+    if (!connection || connection.pending.size === 0) return;
+    for (const tracked of connection.pending.values()) {
+      tracked.end("connection closed before a response was sent");
+    }
+    connection.pending.clear();
   }
 
   private connectionOf(transport: TransportLike, options: ResolvedOptions): Connection {
@@ -260,23 +274,6 @@ export class ServerRequestTracer {
     );
     setIdentityAttributes(span, identity);
     span.end();
-  }
-
-  /** A cancelled request, or one whose connection closed, gets no response: end its span anyway. */
-  private endOnAbort(protocol: ProtocolLike, tracked: RequestSpan): void {
-    const controller = protocol._requestHandlerAbortControllers?.get(tracked.request.id);
-    if (!controller || tracked.ended) return;
-    const id = tracked.request.id as RequestId;
-    const { pending } = tracked.connection as Connection;
-    controller.signal.addEventListener(
-      "abort",
-      () => {
-        if (pending.get(id) !== tracked) return;
-        pending.delete(id);
-        tracked.end("request cancelled before a response was sent");
-      },
-      { once: true },
-    );
   }
 }
 

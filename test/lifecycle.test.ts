@@ -1,3 +1,5 @@
+import { Protocol } from "@modelcontextprotocol/sdk/shared/protocol.js";
+import { isWrapped } from "@opentelemetry/instrumentation";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { buildServer, connectInMemory } from "./helpers/servers.js";
 import { mcpSpans, setupTracing } from "./helpers/tracing.js";
@@ -23,7 +25,11 @@ describe("enable / disable", () => {
 
   it("disable() stops spans, for new and already connected servers", async () => {
     const connected = await connectInMemory(buildServer());
+    const prototype = Protocol.prototype as unknown as Record<string, unknown>;
+    const wrapped = ["_onrequest", "_oncancel", "_onclose"];
+    expect(wrapped.map((name) => isWrapped(prototype[name]))).toEqual([true, true, true]);
     instrumentation.disable();
+    expect(wrapped.map((name) => isWrapped(prototype[name]))).toEqual([false, false, false]);
     expect(await spansForOneCall()).toBe(0);
     exporter.reset();
     const result = await connected.client.callTool(echo);
