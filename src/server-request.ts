@@ -133,7 +133,7 @@ export class ServerRequestTracer {
     const originalSend = transport.send;
     if (typeof originalSend !== "function") return;
     try {
-      transport.send = function send(this: unknown, message: unknown, ...rest: unknown[]) {
+      transport.send = function send(this: unknown, message: unknown, options?: unknown) {
         const response = message as JsonRpcResponse | undefined;
         const id = response?.id;
         const tracked =
@@ -142,7 +142,7 @@ export class ServerRequestTracer {
             : undefined;
         if (tracked) connection.pending.delete(id as RequestId);
         try {
-          return originalSend.call(this, message, ...rest);
+          return originalSend.call(this, message, options);
         } finally {
           tracked?.finish(response as JsonRpcResponse);
         }
