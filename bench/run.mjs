@@ -5,7 +5,7 @@
 //   --smoke          our configurations only, a few hundred calls, no timing claims (the test)
 //   --only=a,b       only these configurations (plus the uninstrumented baseline)
 //   --rounds=N       override the number of rounds
-//   --skip-memory, --skip-export, --skip-server
+//   --skip-memory, --skip-export, --skip-server, --skip-paired
 //   --json=PATH      also write the raw results there; --no-write: leave bench/ untouched
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -38,6 +38,14 @@ function parseArgs(argv) {
     else throw new Error(`unknown option ${a}`);
   }
   return opts;
+}
+
+function gitCommit() {
+  try {
+    return execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: ROOT }).toString().trim();
+  } catch {
+    return "unknown";
+  }
 }
 
 function ensureBuilt() {
@@ -129,6 +137,14 @@ async function main() {
       rows[c] = { ...rows[c], status: "missing", error: why };
   }
 
+  let paired;
+  if (!opts["skip-paired"] && hasInstrumentation) {
+    log(
+      `paired comparison in one process: ${mode.paired.blocks} blocks of ${mode.paired.calls} calls`,
+    );
+    paired = await runJob({ ...baseJob(), kind: "paired", ...mode.paired });
+  }
+
   const memory = [];
   if (!opts["skip-memory"]) {
     for (const config of measured) {
@@ -170,11 +186,13 @@ async function main() {
       cpus: `${cpus()[0]?.model.trim() ?? "?"} × ${cpus().length}`,
       loadavg: load,
       rounds: mode.rounds,
+      commit: gitCommit(),
       elapsedMin: ((Date.now() - t0) / 60_000).toFixed(1),
     },
     scenarios: SCENARIOS,
     configs,
     server,
+    paired,
     memory,
     export: exp,
     rawRounds: rounds,

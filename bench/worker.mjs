@@ -6,6 +6,7 @@ import { runExportJob } from "./lib/export.mjs";
 import { runLoad } from "./lib/load.mjs";
 import { connectHttp, connectInMemory } from "./lib/mcp.mjs";
 import { runMemoryJob } from "./lib/memory.mjs";
+import { runPairedJob } from "./lib/pair.mjs";
 import { startProfiler } from "./lib/profiler.mjs";
 import { percentile } from "./lib/stats.mjs";
 
@@ -69,6 +70,7 @@ async function main() {
     if (job.kind === "server") out = await runServerJob(job);
     else if (job.kind === "memory") out = await runMemoryJob(job);
     else if (job.kind === "export") out = await runExportJob(job);
+    else if (job.kind === "paired") out = await runPairedJob(job);
     else throw new Error(`unknown job kind ${job.kind}`);
   } catch (err) {
     out = { config: job.config, error: String(err?.stack ?? err) };

@@ -7,11 +7,20 @@ export function evaluateTargets(res) {
   const ours = (key) => res.server[key]?.["mcpcat-otel"];
   const seq = ours("memory-c1");
   const conc = ours("memory-c16");
-  if (seq && seq.status !== "missing") {
+  const pair = res.paired?.pairs?.find((p) => p.a === "mcpcat-otel" && p.b === "bare-span");
+  if (pair) {
+    // The verdict comes from the paired run: separate processes minutes apart differ by more
+    // than the 2 µs at stake on this shared machine (see the per-process tables).
+    targets.push({
+      name: "McpInstrumentation at defaults adds at most 2 µs per call more than the bare-span floor",
+      result: `${fmt(pair.cpu.median, 2)} CPU µs over the floor (paired, one process; quartiles ${fmt(pair.cpu.p25, 2)} to ${fmt(pair.cpu.p75, 2)}); per process: ${fmt(seq?.overBareCpu)} sequential, ${fmt(conc?.overBareCpu)} 16-concurrent`,
+      met: pair.cpu.median <= 2,
+    });
+  } else if (seq && seq.status !== "missing") {
     const worst = Math.max(seq.overBareCpu, conc?.overBareCpu ?? Number.NEGATIVE_INFINITY);
     targets.push({
       name: "McpInstrumentation at defaults adds at most 2 µs per call more than the bare-span floor",
-      result: `${fmt(seq.overBareCpu)} CPU µs over the floor sequential, ${fmt(conc?.overBareCpu)} 16-concurrent (in-memory; ${fmt(seq.addedCpu)} / ${fmt(conc?.addedCpu)} over uninstrumented)`,
+      result: `${fmt(seq.overBareCpu)} CPU µs over the floor sequential, ${fmt(conc?.overBareCpu)} 16-concurrent (in-memory, per process)`,
       met: Number.isFinite(worst) && worst <= 2 && seq.status === "ok",
     });
   }

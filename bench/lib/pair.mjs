@@ -1,0 +1,95 @@
+// The paired comparison in ONE process (see bench/pair.mjs): conditions take turns in short
+// blocks of calls, in a new order each time, so that each block is compared with neighbours
+// that saw the same machine. It resolves a microsecond on a shared machine where separate
+// processes, minutes apart, differ by a factor of two.
+import { trace } from "@opentelemetry/api";
+import { bareSpanHook, IDENTITY } from "./bare-span.mjs";
+import { importPackage } from "./configs.mjs";
+import { runCalls } from "./load.mjs";
+import { connectInMemory } from "./mcp.mjs";
+import { setupCountedTracing } from "./otel.mjs";
+import { median, percentile } from "./stats.mjs";
+
+export const PAIRS = [
+  ["bare-span", "none"],
+  ["bare-span-attrs", "bare-span"],
+  ["mcpcat-otel", "bare-span"],
+  ["mcpcat-otel", "bare-span-attrs"],
+];
+
+/** job: { blocks, calls, content? } -> per-condition samples and paired differences (µs/call). */
+export async function runPairedJob(job) {
+  const blocks = job.blocks ?? 40;
+  const calls = job.calls ?? 2000;
+  const args = { content: job.content ? "true" : "false" };
+  const { McpInstrumentation } = await importPackage();
+  const { registerInstrumentations } = await import("@opentelemetry/instrumentation");
+  const tracing = setupCountedTracing();
+  const tracer = trace.getTracer("bench-bare-span");
+  const instrumentation = new McpInstrumentation({
+    identify: () => IDENTITY,
+    captureContent: args.content === "true",
+  });
+  registerInstrumentations({
+    instrumentations: [instrumentation],
+    tracerProvider: tracing.provider,
+  });
+  instrumentation.disable();
+
+  // Each condition has its own connection, made while only its own instrumentation is on.
+  const conns = {
+    none: await connectInMemory({}),
+    "bare-span": await connectInMemory({ afterTools: bareSpanHook(tracer) }),
+    "bare-span-attrs": await connectInMemory({
+      afterTools: bareSpanHook(tracer, { attributes: true }),
+    }),
+  };
+  instrumentation.enable();
+  conns["mcpcat-otel"] = await connectInMemory({});
+  instrumentation.disable();
+  const names = Object.keys(conns);
+
+  async function block(name) {
+    if (name === "mcpcat-otel") instrumentation.enable();
+    const call = () => conns[name].call();
+    await runCalls(call, 200); // settle this condition's code paths before timing
+    await tracing.count();
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    await runCalls(call, calls);
+    const wall = ((performance.now() - t0) * 1000) / calls;
+    const c = process.cpuUsage(cpu0);
+    if (name === "mcpcat-otel") instrumentation.disable();
+    return { cpu: (c.user + c.system) / calls, wall };
+  }
+
+  for (const name of names) await block(name); // warm-up round
+  const samples = Object.fromEntries(names.map((n) => [n, []]));
+  for (let b = 0; b < blocks; b++) {
+    const order = [...names].sort(() => Math.random() - 0.5);
+    const round = {};
+    for (const name of order) round[name] = await block(name);
+    for (const name of names) samples[name].push(round[name]);
+  }
+
+  const spans = await tracing.count();
+  for (const c of Object.values(conns)) await c.close();
+  await tracing.shutdown();
+  const summary = (xs) => ({
+    median: median(xs),
+    p25: percentile(xs, 25),
+    p75: percentile(xs, 75),
+  });
+  const out = { kind: "paired", blocks, calls, spans, conditions: {}, pairs: [] };
+  for (const k of ["cpu", "wall"]) {
+    for (const n of names) {
+      out.conditions[n] ??= {};
+      out.conditions[n][k] = summary(samples[n].map((s) => s[k]));
+    }
+  }
+  for (const [a, b] of PAIRS) {
+    const d = (k) => summary(samples[a].map((s, i) => s[k] - samples[b][i][k]));
+    out.pairs.push({ a, b, cpu: d("cpu"), wall: d("wall") });
+  }
+  return out;
+}
