@@ -8,8 +8,9 @@ import { diag } from "@opentelemetry/api";
 import { type ExportResult, ExportResultCode } from "@opentelemetry/core";
 import type { ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace";
 import { ENV, readStringEnv } from "../env.js";
-import { EVENTS_PATH, HttpSender, type SendOutcome, toRequestBody } from "./delivery.js";
+import { EVENTS_PATH, HttpSender, type SendOutcome } from "./delivery.js";
 import { BoundedEventQueue, type QueuedEvent } from "./queue.js";
+import { toRequestBody } from "./request-body.js";
 import { eventTypeOf, isUnknownMethodSpan, spanToEvent } from "./span-to-event.js";
 import type { MCPCatExporterOptions, MCPCatExporterStats, SpanToEventOptions } from "./types.js";
 

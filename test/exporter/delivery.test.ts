@@ -1,3 +1,7 @@
+import { subscribe, unsubscribe } from "node:diagnostics_channel";
+import { context, ROOT_CONTEXT } from "@opentelemetry/api";
+import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
+import { isTracingSuppressed } from "@opentelemetry/core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { HttpSender, parseRetryAfter, type SendOutcome } from "../../src/exporter/delivery.js";
 import { exportAndCollect, exporterFor } from "./helpers/exporter.js";
@@ -76,5 +80,34 @@ describe("HttpSender against the stand-in", () => {
     sender.close();
     // The stand-in flags what it cannot read (this hand-made body has no session_id etc.).
     api.violations.length = 0;
+  });
+
+  it("sends with tracing suppressed, so an undici instrumentation makes no span of it", async () => {
+    const manager = new AsyncLocalStorageContextManager().enable();
+    context.setGlobalContextManager(manager);
+    // What @opentelemetry/instrumentation-undici checks when undici announces a request.
+    const seen: boolean[] = [];
+    const onCreate = () => seen.push(isTracingSuppressed(context.active()));
+    subscribe("undici:request:create", onCreate);
+    const sender = new HttpSender({
+      url: new URL(`${api.url}/v1/public/events/`),
+      timeoutMillis: 1000,
+      maxSockets: 2,
+      headers: {},
+    });
+    try {
+      const traced = ROOT_CONTEXT.setValue(Symbol("app"), "request context");
+      const outcome = await new Promise<SendOutcome>((resolve) =>
+        context.with(traced, () => sender.send("{}", resolve)),
+      );
+      expect(outcome).toEqual({ ok: true, status: 202 });
+      expect(seen).toEqual([true]);
+      expect(isTracingSuppressed(context.active())).toBe(false);
+    } finally {
+      unsubscribe("undici:request:create", onCreate);
+      sender.close();
+      context.disable();
+      api.violations.length = 0;
+    }
   });
 });

@@ -1,10 +1,11 @@
+import { createHash } from "node:crypto";
 import {
   PublishEventRequestEventTypeEnum,
   PublishEventRequestFromJSON,
   PublishEventRequestToJSON,
 } from "mcpcat-api";
 import { afterAll, describe, expect, it } from "vitest";
-import { toRequestBody } from "../../src/exporter/delivery.js";
+import { toRequestBody, toRequestBodyGeneric } from "../../src/exporter/request-body.js";
 import { eventId, spanToEvent } from "../../src/exporter/span-to-event.js";
 import type { MCPCatEvent } from "../../src/exporter/types.js";
 import * as sc from "../../src/semconv.js";
@@ -35,7 +36,10 @@ function roundTrip(event: MCPCatEvent): void {
   const generated = JSON.parse(JSON.stringify(PublishEventRequestToJSON(event)));
   expect(generated.event_type).toBe(event.eventType);
   // ... and what we put on the wire (snake_case only) decodes to the same event.
-  const wire = JSON.parse(toRequestBody(event));
+  const body = toRequestBody(event);
+  // The fast path writes exactly what the generated serializer does, byte for byte.
+  expect(body).toBe(toRequestBodyGeneric(event));
+  const wire = JSON.parse(body);
   expect(Object.keys(wire).filter((k) => /[A-Z]/.test(k))).toEqual([]);
   expect(wire.session_id).toBe(event.sessionId);
   const decoded = PublishEventRequestFromJSON(wire);
@@ -344,6 +348,25 @@ describe("spanToEvent", () => {
     for (let i = 0; i < 2000; i++)
       ids.add(eventId(i.toString(16).padStart(32, "0"), "00000000000000ab", START));
     expect(ids.size).toBe(2000);
+    // Ids never change between versions (a retried or re-exported span must keep its id),
+    // down to the edges: payload and timestamp all zero bits or all one bits.
+    expect(eventId("0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331", 1795608000250)).toBe(
+      "evt_3Mb8eKmltVKWKmdoGsq2hdCYziz",
+    );
+    expect(eventId(`${"0".repeat(31)}1`, `${"0".repeat(15)}1`, 1_400_000_000_000)).toBe(
+      "evt_000003IhI96ZJFXdsfPVblI7oIT",
+    );
+    expect(eventId("f".repeat(32), "f".repeat(16), 1_400_000_000_000 + 0xffffffff * 1000)).toBe(
+      "evt_aWgEPPNWOsPbcSOpXeHo91z5q14",
+    );
+    // The payload is the first 16 bytes of SHA-256(traceId + spanId).
+    let payload = 0n;
+    for (const c of eventId("a".repeat(32), "b".repeat(16), START).slice(4))
+      payload = payload * 62n + BigInt(digits.indexOf(c));
+    const sha = createHash("sha256")
+      .update(`${"a".repeat(32)}${"b".repeat(16)}`)
+      .digest("hex");
+    expect(payload & ((1n << 128n) - 1n)).toBe(BigInt(`0x${sha.slice(0, 32)}`));
   });
 
   it("lets sdkLanguage and mcpcatVersion be set", () => {
