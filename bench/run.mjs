@@ -7,6 +7,9 @@
 //   --rounds=N       override the number of rounds
 //   --skip-memory, --skip-export, --skip-server, --skip-paired
 //   --json=PATH      also write the raw results there; --no-write: leave bench/ untouched
+//   --no-build       measure dist/ as it is (by default the package is built first)
+//   --render=PATH    only re-write RESULTS.md and chart.svg from a results.json (after editing
+//                    bench/ANALYSIS.md, the hand-written part of RESULTS.md)
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
@@ -34,6 +37,8 @@ function parseArgs(argv) {
     else if (k === "rounds") opts.rounds = Number(v);
     else if (k === "json") opts.json = v;
     else if (k === "no-write") opts.noWrite = true;
+    else if (k === "no-build") opts["no-build"] = true;
+    else if (k === "render") opts.render = v;
     else if (k.startsWith("skip-")) opts[k] = true;
     else throw new Error(`unknown option ${a}`);
   }
@@ -48,9 +53,10 @@ function gitCommit() {
   }
 }
 
-function ensureBuilt() {
-  if (existsSync(`${ROOT}dist/index.mjs`)) return;
-  log("dist/ is missing: running `npm run build` at the repository root");
+/** Builds dist/ first (a benchmark of a stale build is a trap), unless told not to. */
+function ensureBuilt(skip) {
+  if (skip && existsSync(`${ROOT}dist/index.mjs`)) return;
+  log("Building the package (`npm run build`) ...");
   execFileSync("npm", ["run", "build"], { cwd: ROOT, stdio: ["ignore", 2, 2] });
 }
 
@@ -76,15 +82,27 @@ function roundOrder(configs, round) {
   return ["none", ...rotated.slice(0, half), "none", ...rotated.slice(half)];
 }
 
+function writeOutputs(res) {
+  writeFileSync(`${BENCH}chart.svg`, chartSvg(res));
+  const analysisFile = `${BENCH}ANALYSIS.md`;
+  const analysis = existsSync(analysisFile) ? readFileSync(analysisFile, "utf8") : "";
+  writeFileSync(`${BENCH}RESULTS.md`, resultsMarkdown(res, { chartFile: "chart.svg", analysis }));
+}
+
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
+  if (opts.render) {
+    writeOutputs(JSON.parse(readFileSync(opts.render, "utf8")));
+    log("Wrote bench/RESULTS.md and bench/chart.svg");
+    return;
+  }
   const mode = { ...MODES[opts.mode] };
   if (opts.rounds) mode.rounds = opts.rounds;
   const t0 = Date.now();
   const load = loadavg()
     .map((x) => x.toFixed(2))
     .join(" / ");
-  ensureBuilt();
+  ensureBuilt(opts["no-build"] || opts.mode === "smoke");
 
   const hasInstrumentation = await packageHas("McpInstrumentation");
   const hasExporter = await packageHas("MCPCatExporter");
@@ -204,10 +222,7 @@ async function main() {
   if (!opts.noWrite && opts.mode !== "smoke") {
     mkdirSync(`${BENCH}results`, { recursive: true });
     writeFileSync(`${BENCH}results/results.json`, json);
-    writeFileSync(`${BENCH}chart.svg`, chartSvg(res));
-    const analysisFile = `${BENCH}ANALYSIS.md`;
-    const analysis = existsSync(analysisFile) ? readFileSync(analysisFile, "utf8") : "";
-    writeFileSync(`${BENCH}RESULTS.md`, resultsMarkdown(res, { chartFile: "chart.svg", analysis }));
+    writeOutputs(res);
     log(
       `Wrote bench/RESULTS.md, bench/chart.svg and bench/results/results.json (${res.meta.elapsedMin} min)`,
     );
