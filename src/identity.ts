@@ -53,8 +53,15 @@ export function setIdentityAttributes(span: Span, identity: ResolvedIdentity): v
  */
 export function identityChanged(state: ConnectionState, identity: ResolvedIdentity): boolean {
   if (state.stateless) return false;
-  const key = `${identity.userId}\u0000${identity.userName ?? ""}\u0000${identity.dataJson ?? ""}`;
-  if (state.lastIdentityKey === key) return false;
-  state.lastIdentityKey = key;
+  const last = state.lastIdentity;
+  if (
+    last !== undefined &&
+    last.userId === identity.userId &&
+    last.userName === identity.userName &&
+    last.dataJson === identity.dataJson
+  ) {
+    return false;
+  }
+  state.lastIdentity = identity;
   return true;
 }

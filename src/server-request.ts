@@ -136,11 +136,13 @@ export class ServerRequestTracer {
       transport.send = function send(this: unknown, message: unknown, options?: unknown) {
         const response = message as JsonRpcResponse | undefined;
         const id = response?.id;
-        const tracked =
-          response && id !== undefined && ("result" in response || "error" in response)
-            ? connection.pending.get(id)
-            : undefined;
-        if (tracked) connection.pending.delete(id as RequestId);
+        // A hit must still be a response: this side's own requests carry ids too.
+        let tracked = id === undefined ? undefined : connection.pending.get(id);
+        if (tracked && ("result" in response! || "error" in response!)) {
+          connection.pending.delete(id as RequestId);
+        } else {
+          tracked = undefined;
+        }
         try {
           return originalSend.call(this, message, options);
         } finally {

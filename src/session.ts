@@ -16,8 +16,8 @@ export interface ConnectionState {
   clientName: string | undefined;
   clientVersion: string | undefined;
   protocolVersion: string | undefined;
-  /** Key of the last identity seen on this connection, for `mcpcat:identify` change detection. */
-  lastIdentityKey: string | undefined;
+  /** The last identity seen on this connection, for `mcpcat:identify` change detection. */
+  lastIdentity: { userId: string; userName?: string; dataJson?: string } | undefined;
 }
 
 /** A transport as the SDK sees it: only the fields we read. */
@@ -60,7 +60,7 @@ export function newConnectionState(transport: object, stateless: boolean): Conne
     clientName: undefined,
     clientVersion: undefined,
     protocolVersion: undefined,
-    lastIdentityKey: undefined,
+    lastIdentity: undefined,
   };
 }
 
