@@ -20,12 +20,16 @@ import type { ConnectionState } from "./session.js";
 import type { McpRequest, McpRequestExtra } from "./types.js";
 
 /**
- * JSON-RPC error codes that are the client's fault. On a SERVER span they are recorded
- * (`rpc.response.status_code`) but do not make the span an error of the server.
- * -32002 is MCP's "resource not found".
+ * JSON-RPC error codes that are the client's fault, with their standard names. On a SERVER
+ * span they are recorded (`rpc.response.status_code`) but do not make the span an error of the
+ * server. -32002 is MCP's "resource not found".
  */
-export const CLIENT_FAULT_CODES: ReadonlySet<number> = new Set([
-  -32700, -32600, -32601, -32602, -32002,
+export const CLIENT_FAULT_CODES: ReadonlyMap<number, string> = new Map([
+  [-32700, "Parse error"],
+  [-32600, "Invalid request"],
+  [-32601, "Method not found"],
+  [-32602, "Invalid params"],
+  [-32002, "Resource not found"],
 ]);
 
 /** The tool or prompt name of a request: the span name's target. Never a resource URI. */

@@ -8,6 +8,7 @@ import { type Attributes, type AttributeValue, SpanKind, SpanStatusCode } from "
 import { hrTimeToMilliseconds } from "@opentelemetry/core";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace";
 import { PublishEventRequestEventTypeEnum } from "mcpcat-api";
+import { CLIENT_FAULT_CODES } from "../attributes.js";
 import {
   ATTR_ERROR_TYPE,
   ATTR_GEN_AI_PROMPT_NAME,
@@ -40,15 +41,6 @@ const KNOWN_EVENT_TYPES: ReadonlySet<string> = new Set(
 );
 const DEFAULT_SDK_LANGUAGE = "TypeScript";
 const DEFAULT_MCPCAT_VERSION = `${PACKAGE_NAME}/${PACKAGE_VERSION}`;
-
-/** JSON-RPC codes that are the caller's fault: the span is not an error, the request still failed. */
-const CLIENT_FAULT_MESSAGES: Readonly<Record<string, string>> = {
-  "-32700": "Parse error",
-  "-32600": "Invalid request",
-  "-32601": "Method not found",
-  "-32602": "Invalid params",
-  "-32002": "Resource not found",
-};
 
 /**
  * Maps a span of `McpInstrumentation` to an MCPCat event (a `mcpcat-api` `PublishEventRequest`).
@@ -186,7 +178,9 @@ function errorOf(span: ReadableSpan): object | undefined {
   error.message =
     exceptionMessage ??
     str(span.status.message) ??
-    (code !== undefined ? (CLIENT_FAULT_MESSAGES[code] ?? `JSON-RPC error ${code}`) : "Error");
+    (code !== undefined
+      ? (CLIENT_FAULT_CODES.get(Number(code)) ?? `JSON-RPC error ${code}`)
+      : "Error");
   error.type =
     str(exception?.["exception.type"]) ??
     str(attrs[ATTR_ERROR_TYPE]) ??
