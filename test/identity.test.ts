@@ -85,21 +85,30 @@ describe("identify", () => {
   });
 
   it("async identify: identity recorded, span ends at the response, not when identify settles", async () => {
+    // identify settles only when the test says so, after the response has arrived: the
+    // request must not wait for it, and the span's end must be the response's time.
+    let release: () => void = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
     instrumentation.setConfig({
-      identify: async () => {
-        await new Promise((resolve) => setTimeout(resolve, 150));
+      identify: async (request) => {
+        if (request.method === "tools/call") await released;
         return { userId: "slow-user" };
       },
     });
     const { client } = await connect();
-    const started = Date.now();
-    await client.callTool(echo);
-    expect(Date.now() - started).toBeLessThan(140); // the request did not wait for identify
+    exporter.reset();
+    await client.callTool(echo); // resolves while identify is still pending
+    const answeredAt = Date.now();
+    expect(toolSpans()).toHaveLength(0); // the span waits for identify...
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    release();
     await waitFor(() => toolSpans().length === 1, "tools/call span");
     const span = toolSpans()[0]!;
     expect(span.attributes["user.id"]).toBe("slow-user");
-    const durationMs = span.duration[0] * 1e3 + span.duration[1] / 1e6;
-    expect(durationMs).toBeLessThan(140);
+    const endMs = span.endTime[0] * 1e3 + span.endTime[1] / 1e6;
+    expect(endMs).toBeLessThan(answeredAt + 50); // ...but ends at the response (released 100 ms later)
   });
 
   const failures: [string, () => unknown][] = [
@@ -136,10 +145,9 @@ describe("identify", () => {
       identifyTimeoutMs: 100,
     });
     const { client } = await connect();
-    const started = Date.now();
-    await client.callTool(echo);
-    expect(Date.now() - started).toBeLessThan(90);
-    expect(toolSpans()).toHaveLength(0); // still waiting for identify
+    await waitFor(() => mcpSpans(exporter).length === 1, "initialize span after its timeout", 2000);
+    await client.callTool(echo); // answered although identify never settles
+    expect(toolSpans()).toHaveLength(0); // the span is still waiting for identify
     await waitFor(() => toolSpans().length === 1, "tools/call span after the timeout", 2000);
     expect(toolSpans()[0]!.attributes["user.id"]).toBeUndefined();
     expect(logs.warnings().join("\n")).toMatch(/identify did not settle/);
