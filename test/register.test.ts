@@ -80,22 +80,7 @@ describe("register never disturbs the stdio protocol", () => {
         OTEL_LOGS_EXPORTER: "console",
         MCPCAT_STATELESS: "perhaps",
       });
-      send(child, {
-        id: 0,
-        method: "initialize",
-        params: {
-          protocolVersion: "2025-06-18",
-          capabilities: {},
-          clientInfo: { name: "raw", version: "1" },
-        },
-      });
-      await until(() => out.stdout.includes('"id":0'), "the initialize response");
-      send(child, { method: "notifications/initialized" });
-      send(child, {
-        id: 1,
-        method: "tools/call",
-        params: { name: "echo", arguments: { text: "x" } },
-      });
+      await initializeAndCallEcho(child, out);
       send(child, { id: 2, method: "tools/list" });
       await until(() => out.stdout.includes('"id":2'), "the tools/list response");
       child.stdin.end();
