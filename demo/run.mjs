@@ -5,6 +5,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { SpanKind } from "@opentelemetry/api";
 import { JsonTraceSerializer } from "@opentelemetry/otlp-transformer";
 import { eventTable, spanTable } from "./report.mjs";
 
@@ -65,7 +66,10 @@ async function main() {
 
   const all = memory.getFinishedSpans();
   const spans = all
-    .filter((span) => span.attributes["mcp.method.name"] !== undefined)
+    // The server's spans; the clients (in this process too) made a CLIENT span per request.
+    .filter(
+      (span) => span.kind === SpanKind.SERVER && span.attributes["mcp.method.name"] !== undefined,
+    )
     .sort((a, b) => a.startTime[0] - b.startTime[0] || a.startTime[1] - b.startTime[1]);
   console.log(`Spans recorded (${spans.length}, one per MCP request the server handled):\n`);
   console.log(spanTable(spans));
@@ -90,12 +94,14 @@ async function main() {
   }
   if (options.otlpUrl) {
     console.log(
-      `Sent ${all.length} spans to the collector at ${options.otlpUrl} (OTLP/HTTP protobuf).`,
+      `Sent ${all.length} spans (the clients' CLIENT spans included) to the collector at ${options.otlpUrl} (OTLP/HTTP protobuf).`,
     );
   } else {
     mkdirSync(new URL("../demo-output", import.meta.url), { recursive: true });
     writeFileSync(new URL(`../${OUTPUT}`, import.meta.url), `${text}\n`);
-    console.log(`Wrote ${all.length} spans as OTLP JSON to ${OUTPUT} (what a collector receives).`);
+    console.log(
+      `Wrote ${all.length} spans (the clients' CLIENT spans included) as OTLP JSON to ${OUTPUT} (what a collector receives).`,
+    );
     console.log("Send them to a collector instead: npm run demo -- --otlp http://localhost:4318");
   }
   if (mcpcat) {

@@ -1,4 +1,5 @@
 import { InstrumentationBase, isWrapped } from "@opentelemetry/instrumentation";
+import { ClientRequestTracer } from "./client-request.js";
 import { DEFAULT_MAX_CONTENT_LENGTH } from "./content.js";
 import { ENV, readBooleanEnv } from "./env.js";
 import { DEFAULT_IDENTIFY_TIMEOUT_MS } from "./identity.js";
@@ -16,13 +17,19 @@ import { PACKAGE_NAME, PACKAGE_VERSION } from "./version.js";
 type OnRequest = (this: ProtocolLike, request: McpRequest, extra?: unknown) => void;
 type OnCancel = (this: ProtocolLike, notification: { params?: { requestId?: unknown } }) => unknown;
 type OnClose = (this: ProtocolLike) => void;
-/** The `Protocol` methods wrapped: requests in, cancellations in, the connection closing. */
+type SendRequest = (
+  this: ProtocolLike,
+  request: McpRequest,
+  ...rest: unknown[]
+) => Promise<unknown>;
+/** The `Protocol` methods wrapped: requests in and out, cancellations in, the connection closing. */
 interface ProtocolPrototype {
   _onrequest: OnRequest;
   _oncancel: OnCancel;
   _onclose: OnClose;
+  request: SendRequest;
 }
-const WRAPPED = ["_onrequest", "_oncancel", "_onclose"] as const;
+const WRAPPED = ["_onrequest", "_oncancel", "_onclose", "request"] as const;
 
 /**
  * OpenTelemetry instrumentation for the official MCP TypeScript SDK: one SERVER span per MCP
@@ -40,6 +47,7 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
   // field initialisers would run, and those would then overwrite what they set.
   declare private _resolved: ResolvedOptions;
   declare private _requests: ServerRequestTracer | undefined;
+  declare private _sentRequests: ClientRequestTracer | undefined;
   declare private _cjsHook: { unhook(): void } | undefined;
   declare private _patched: Set<ProtocolPrototype> | undefined;
 
@@ -83,7 +91,9 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
   private patchProtocol(moduleExports: unknown): void {
     const prototype = protocolPrototypeOf(moduleExports);
     if (!prototype) {
-      this._diag.debug("module has no Protocol with _onrequest; SDK version not supported");
+      this._diag.debug(
+        "module has no Protocol with the methods we wrap; SDK version not supported",
+      );
       return;
     }
     if (isWrapped(prototype._onrequest)) return;
@@ -112,12 +122,29 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
         }
       };
     });
+    const sent = this.sentRequests();
+    this._wrap(prototype, "request", (original: SendRequest) => {
+      return function request(this: ProtocolLike, outgoing: McpRequest, ...rest: unknown[]) {
+        return sent.send(this, outgoing, (withContext) =>
+          original.call(this, withContext, ...rest),
+        );
+      };
+    });
     this._patched ??= new Set();
     this._patched.add(prototype);
   }
 
   private unwrapAll(prototype: ProtocolPrototype): void {
     for (const name of WRAPPED) this._unwrap(prototype, name);
+  }
+
+  private sentRequests(): ClientRequestTracer {
+    this._sentRequests ??= new ClientRequestTracer(
+      () => this.tracer,
+      () => this._resolved,
+      this._diag,
+    );
+    return this._sentRequests;
   }
 
   private requests(): ServerRequestTracer {

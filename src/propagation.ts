@@ -38,3 +38,22 @@ export function parentFromMeta(
       : undefined;
   return { parent: extracted, links };
 }
+
+/**
+ * The request to send, carrying `ctx` in `params._meta` (W3C `traceparent`, `tracestate`,
+ * `baggage`): a copy, so the caller's objects are never mutated, and the caller's own `_meta`
+ * keys win over the injected ones. Unchanged when there is nothing to inject.
+ */
+export function withContextInMeta<T extends { params?: Record<string, unknown> }>(
+  request: T,
+  ctx: Context,
+): T {
+  const carrier: Record<string, string> = {};
+  propagation.inject(ctx, carrier);
+  if (Object.keys(carrier).length === 0) return request;
+  const params = request.params;
+  const callerMeta = params?._meta;
+  const meta =
+    callerMeta && typeof callerMeta === "object" ? { ...carrier, ...callerMeta } : carrier;
+  return { ...request, params: { ...params, _meta: meta } };
+}

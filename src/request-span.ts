@@ -1,4 +1,4 @@
-import { type DiagLogger, type Span, SpanStatusCode } from "@opentelemetry/api";
+import { type DiagLogger, type Span, SpanKind, SpanStatusCode } from "@opentelemetry/api";
 import { safeExecuteInTheMiddle } from "@opentelemetry/instrumentation";
 import { CLIENT_FAULT_CODES, type Peers } from "./attributes.js";
 import { prepareCaptured, toJson, toolErrorText } from "./content.js";
@@ -42,8 +42,8 @@ export function guard<T>(diag: DiagLogger, name: string, run: () => T): T | unde
 
 /**
  * One request's span, from its start to its end, and the async work (identify, redaction) that
- * must settle before it ends. The end time is always when the response was sent: waiting for
- * that work never stretches the span, and never delays the response.
+ * must settle before it ends. The end time is always when the response was sent (SERVER) or
+ * received (CLIENT): waiting for that work never stretches the span, nor delays the response.
  */
 export class RequestSpan {
   ended = false;
@@ -59,6 +59,7 @@ export class RequestSpan {
     readonly sessionId: string | undefined,
     private readonly options: ResolvedOptions,
     private readonly diag: DiagLogger,
+    readonly kind: SpanKind.SERVER | SpanKind.CLIENT = SpanKind.SERVER,
   ) {}
 
   /** Records a captured string (redacted, truncated); never the unredacted text. */
@@ -108,7 +109,7 @@ export class RequestSpan {
       } else {
         this.recordResult(response.result as Record<string, unknown> | undefined);
       }
-      const hook = this.options.config.responseHook;
+      const hook = this.kind === SpanKind.SERVER ? this.options.config.responseHook : undefined;
       if (hook) {
         const error = response.error as { code: number; message: string } | undefined;
         guard(this.diag, "responseHook", () =>
@@ -150,13 +151,34 @@ export class RequestSpan {
     const code = typeof error.code === "number" ? error.code : undefined;
     const message = typeof error.message === "string" ? error.message : "JSON-RPC error";
     if (code !== undefined) this.span.setAttribute(ATTR_RPC_RESPONSE_STATUS_CODE, String(code));
-    if (code !== undefined && CLIENT_FAULT_CODES.has(code)) return;
+    // The client's own mistakes are not errors of the server; to the client they are.
+    if (code !== undefined && this.kind === SpanKind.SERVER && CLIENT_FAULT_CODES.has(code)) return;
     this.span.setAttribute(
       ATTR_ERROR_TYPE,
       code !== undefined ? String(code) : ERROR_TYPE_VALUE_OTHER,
     );
     this.span.recordException({ name: "McpError", message });
     this.span.setStatus({ code: SpanStatusCode.ERROR, message });
+  }
+
+  /** A CLIENT request that failed: the error the SDK rejected with (its stack included). */
+  fail(error: unknown): void {
+    if (this.ended) return;
+    const code = (error as { code?: unknown } | undefined)?.code;
+    const message = error instanceof Error ? error.message : String(error);
+    try {
+      if (typeof code === "number") {
+        this.span.setAttribute(ATTR_RPC_RESPONSE_STATUS_CODE, String(code));
+        this.span.setAttribute(ATTR_ERROR_TYPE, String(code));
+      } else {
+        this.span.setAttribute(ATTR_ERROR_TYPE, ERROR_TYPE_VALUE_OTHER);
+      }
+      this.span.recordException(error instanceof Error ? error : message);
+      this.span.setStatus({ code: SpanStatusCode.ERROR, message });
+    } catch (recordError) {
+      this.diag.error("failed to record the error", recordError);
+    }
+    this.endWhenSettled();
   }
 
   /** Ends now, or once async identify/redaction settle, never later than their deadline. */

@@ -67,8 +67,28 @@ export function newConnectionState(transport: object, stateless: boolean): Conne
 /** `mcp.session.id` for a request: never when stateless; else the transport's id, else our own. */
 export function sessionIdOf(state: ConnectionState, transport: TransportLike): string | undefined {
   if (state.stateless) return undefined;
+  return transportSessionId(transport) ?? fallbackSessionIdOf(state);
+}
+
+/**
+ * `mcp.session.id` for a request a client sends. A client knows its session only from its
+ * transport: the server's `Mcp-Session-Id` over HTTP (none when the server is stateless), or
+ * one random id per stdio or in-memory connection.
+ */
+export function clientSessionIdOf(
+  state: ConnectionState,
+  transport: TransportLike,
+): string | undefined {
+  if (state.stateless) return undefined;
+  return transportSessionId(transport) ?? (state.isHttp ? undefined : fallbackSessionIdOf(state));
+}
+
+function transportSessionId(transport: TransportLike): string | undefined {
   const own = transport.sessionId;
-  if (typeof own === "string" && own !== "") return own;
+  return typeof own === "string" && own !== "" ? own : undefined;
+}
+
+function fallbackSessionIdOf(state: ConnectionState): string {
   state.fallbackSessionId ??= randomUUID();
   return state.fallbackSessionId;
 }

@@ -2,7 +2,7 @@ import { context, SpanStatusCode, trace } from "@opentelemetry/api";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { buildServer, connectInMemory } from "./helpers/servers.js";
-import { mcpSpans, setupTracing, waitFor } from "./helpers/tracing.js";
+import { clientSpans, mcpSpans, setupTracing, waitFor } from "./helpers/tracing.js";
 
 const { exporter, provider } = setupTracing();
 let connection: Awaited<ReturnType<typeof connectInMemory>>;
@@ -57,12 +57,13 @@ describe("context", () => {
     expect(request.spanContext().traceId).toBe(caller.traceId);
     expect(request.parentSpanContext?.spanId).toBe(caller.spanId);
     expect(request.parentSpanContext?.traceState?.get("vendor")).toBe("1");
-    expect(request.links.map((link) => link.context.spanId)).toEqual([
-      ambient.spanContext().spanId,
-    ]);
+    // In-memory, the context active when the request arrives is the sending CLIENT span's.
+    const sent = clientSpans(exporter)[0]!;
+    expect(sent.parentSpanContext?.spanId).toBe(ambient.spanContext().spanId);
+    expect(request.links.map((link) => link.context.spanId)).toEqual([sent.spanContext().spanId]);
   });
 
-  it("a malformed traceparent in _meta is ignored: the ambient context stays the parent", async () => {
+  it("a malformed traceparent the caller put in _meta is kept, and ignored by the server", async () => {
     const ambient = provider.getTracer("test").startSpan("ambient");
     await context.with(trace.setSpan(context.active(), ambient), () =>
       connection.client.callTool({
@@ -73,7 +74,8 @@ describe("context", () => {
     );
     ambient.end();
     const request = mcpSpans(exporter)[0]!;
-    expect(request.parentSpanContext?.spanId).toBe(ambient.spanContext().spanId);
+    const sent = clientSpans(exporter)[0]!;
+    expect(request.parentSpanContext?.spanId).toBe(sent.spanContext().spanId); // the ambient one
     expect(request.links).toEqual([]);
   });
 });

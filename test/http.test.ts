@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { McpRequestExtra } from "../src/index.js";
 import { httpClient, statefulServer, statelessServer } from "./helpers/http.js";
 import { serverWithWhoami } from "./helpers/servers.js";
-import { mcpSpans, setupTracing, spansNamed, waitFor } from "./helpers/tracing.js";
+import { clientSpans, mcpSpans, setupTracing, spansNamed, waitFor } from "./helpers/tracing.js";
 
 const { exporter, instrumentation } = setupTracing();
 const cleanups: (() => Promise<void>)[] = [];
@@ -56,6 +56,15 @@ describe("Streamable HTTP, stateful", () => {
     const identifies = spansNamed(exporter, "mcpcat:identify");
     expect(identifies).toHaveLength(1);
     expect(identifies[0]?.attributes["mcp.session.id"]).toBe(sessionId);
+    // The client's spans: the session id once the server has given one (after initialize).
+    const sent = clientSpans(exporter);
+    expect(sent.map((s) => s.attributes["mcp.session.id"])).toEqual([
+      undefined,
+      sessionId,
+      sessionId,
+      sessionId,
+    ]);
+    expect(sent.every((s) => s.attributes["network.transport"] === "tcp")).toBe(true);
   });
 });
 
@@ -84,6 +93,9 @@ describe("Streamable HTTP, stateless", () => {
       "mcp.protocol.version": "2025-11-25", // from the mcp-protocol-version header
     });
     expect(spansNamed(exporter, "mcpcat:identify")).toHaveLength(0);
+    const sent = clientSpans(exporter);
+    expect(sent).toHaveLength(2);
+    expect(sent.every((s) => s.attributes["mcp.session.id"] === undefined)).toBe(true);
   });
 
   it("the regression: 10 users, 200 concurrent calls, each span carries its own caller only", async () => {

@@ -25,7 +25,7 @@ afterEach(() => collector.close());
 
 function mcpSpanNames() {
   return collector.sortedSpans
-    .filter((span) => attributeOf(span, "mcp.method.name") !== undefined)
+    .filter((span) => span.kind === 2 && attributeOf(span, "mcp.method.name") !== undefined)
     .map((span) => span.name);
 }
 
@@ -55,7 +55,9 @@ describe("consumer processes register with NodeSDK and get spans, no manual call
       expect(run.stdout).toBe("");
       await waitFor(() => mcpSpanNames().length >= 2, "spans at the collector");
       expect(mcpSpanNames()).toEqual(["initialize", "tools/call add"]);
-      const call = collector.sortedSpans.find((span) => span.name === "tools/call add")!;
+      const call = collector.sortedSpans.find(
+        (span) => span.name === "tools/call add" && span.kind === 2,
+      )!;
       expect(call.kind).toBe(2); // OTLP SPAN_KIND_SERVER
       expect(attributeOf(call, "user.id")).toBe(user);
       expect(attributeOf(call, "mcp.server.name")).toBe("consumer-server");

@@ -1,4 +1,4 @@
-import { context, propagation, trace } from "@opentelemetry/api";
+import { context, propagation, SpanKind, trace } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import { W3CTraceContextPropagator } from "@opentelemetry/core";
 import {
@@ -26,9 +26,20 @@ export function setupTracing(config: McpInstrumentationConfig = {}) {
   return { exporter, provider, instrumentation };
 }
 
-/** Finished spans that are MCP request spans (they carry `mcp.method.name`). */
+/** Finished SERVER spans of MCP requests (they carry `mcp.method.name`). */
 export function mcpSpans(exporter: InMemorySpanExporter): ReadableSpan[] {
-  return exporter.getFinishedSpans().filter((span) => "mcp.method.name" in span.attributes);
+  return mcpSpansOfKind(exporter, SpanKind.SERVER);
+}
+
+/** Finished CLIENT spans of MCP requests. */
+export function clientSpans(exporter: InMemorySpanExporter): ReadableSpan[] {
+  return mcpSpansOfKind(exporter, SpanKind.CLIENT);
+}
+
+function mcpSpansOfKind(exporter: InMemorySpanExporter, kind: SpanKind): ReadableSpan[] {
+  return exporter
+    .getFinishedSpans()
+    .filter((span) => span.kind === kind && "mcp.method.name" in span.attributes);
 }
 
 export function spansNamed(exporter: InMemorySpanExporter, name: string): ReadableSpan[] {

@@ -1,0 +1,157 @@
+import {
+  type Context,
+  context,
+  type DiagLogger,
+  SpanKind,
+  type Tracer,
+  trace,
+} from "@opentelemetry/api";
+import { type Peers, requestAttributes, spanNameOf, targetOf } from "./attributes.js";
+import { userIntentOf } from "./content.js";
+import { withContextInMeta } from "./propagation.js";
+import { RequestSpan, type ResolvedOptions } from "./request-span.js";
+import { ATTR_GEN_AI_TOOL_CALL_ARGUMENTS, ATTR_MCPCAT_USER_INTENT } from "./semconv.js";
+import type { ProtocolLike } from "./server-request.js";
+import {
+  type ConnectionState,
+  clientSessionIdOf,
+  newConnectionState,
+  type TransportLike,
+} from "./session.js";
+import type { McpRequest } from "./types.js";
+
+/** The parts of an SDK `Protocol` a sent request reads, beyond what a handled one does. */
+interface SendingProtocol extends ProtocolLike {
+  /** The id the SDK gives the next request it sends. */
+  _requestMessageId?: number;
+  /** On a `Server`: the client's info from `initialize`. */
+  _clientVersion?: { name?: string; version?: string };
+}
+
+/**
+ * Makes one CLIENT span per request a `Client` (or a `Server`, for server-initiated requests
+ * such as sampling) sends, and carries its context to the other side in `params._meta`.
+ */
+export class ClientRequestTracer {
+  private readonly connections = new WeakMap<object, ConnectionState>();
+
+  constructor(
+    private readonly getTracer: () => Tracer,
+    private readonly getOptions: () => ResolvedOptions,
+    private readonly diag: DiagLogger,
+  ) {}
+
+  /** Runs the SDK's own `request` with the span active and the context in `_meta`. */
+  send(
+    protocol: SendingProtocol,
+    request: McpRequest,
+    runOriginal: (request: McpRequest) => Promise<unknown>,
+  ): Promise<unknown> {
+    const transport = protocol._transport;
+    if (!transport || typeof request?.method !== "string") return runOriginal(request);
+    let tracked: RequestSpan;
+    let spanContext: Context;
+    let outgoing: McpRequest;
+    try {
+      [tracked, spanContext] = this.start(protocol, transport, request);
+      outgoing = withContextInMeta(request, spanContext);
+    } catch (error) {
+      this.diag.error("failed to start the client span", error);
+      return runOriginal(request);
+    }
+    let pending: Promise<unknown>;
+    try {
+      pending = context.with(spanContext, () => runOriginal(outgoing));
+    } catch (error) {
+      tracked.fail(error);
+      throw error;
+    }
+    // Observed, not chained: the caller gets the SDK's own promise.
+    pending.then(
+      (result) => this.safely(() => tracked.finish({ id: request.id ?? 0, result })),
+      (error) => this.safely(() => tracked.fail(error)),
+    );
+    return pending;
+  }
+
+  /** Recording never rejects: a rejection here would be an unhandled one in the user's app. */
+  private safely(record: () => void): void {
+    try {
+      record();
+    } catch (error) {
+      this.diag.error("failed to end the client span", error);
+    }
+  }
+
+  private start(
+    protocol: SendingProtocol,
+    transport: TransportLike,
+    request: McpRequest,
+  ): [RequestSpan, Context] {
+    const options = this.getOptions();
+    let connection = this.connections.get(transport);
+    if (!connection) {
+      connection = newConnectionState(transport, options.stateless === true);
+      this.connections.set(transport, connection);
+    }
+    const target = targetOf(request);
+    const sessionId = clientSessionIdOf(connection, transport);
+    const peers = peersOf(protocol);
+    const id = protocol._requestMessageId;
+    const withId = typeof id === "number" ? { ...request, id } : request;
+    const protocolVersion = (transport as { protocolVersion?: unknown }).protocolVersion;
+    const attributes = requestAttributes(
+      withId,
+      target,
+      sessionId,
+      connection,
+      peers,
+      typeof protocolVersion === "string" ? protocolVersion : connection.protocolVersion,
+    );
+    const active = context.active();
+    const span = this.getTracer().startSpan(
+      spanNameOf(request.method, target),
+      { kind: SpanKind.CLIENT, attributes },
+      active,
+    );
+    const tracked = new RequestSpan(
+      span,
+      withId,
+      connection,
+      peers,
+      sessionId,
+      options,
+      this.diag,
+      SpanKind.CLIENT,
+    );
+    if (request.method === "tools/call") {
+      const args = request.params?.arguments;
+      const intent = userIntentOf(args);
+      if (intent !== undefined) tracked.capture(ATTR_MCPCAT_USER_INTENT, intent);
+      if (options.captureContent) tracked.captureJson(ATTR_GEN_AI_TOOL_CALL_ARGUMENTS, args);
+    }
+    return [tracked, trace.setSpan(active, span)];
+  }
+}
+
+function peersOf(protocol: SendingProtocol): Peers {
+  if (protocol._serverInfo) {
+    // A Server sending a request to its client (sampling, elicitation, roots).
+    const { name, version } = protocol._serverInfo;
+    const client = protocol._clientVersion;
+    return {
+      serverName: name,
+      serverVersion: version,
+      clientName: client?.name,
+      clientVersion: client?.version,
+    };
+  }
+  const server = protocol._serverVersion;
+  const client = protocol._clientInfo;
+  return {
+    serverName: server?.name,
+    serverVersion: server?.version,
+    clientName: client?.name,
+    clientVersion: client?.version,
+  };
+}
