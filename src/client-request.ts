@@ -14,8 +14,8 @@ import { ATTR_GEN_AI_TOOL_CALL_ARGUMENTS, ATTR_MCPCAT_USER_INTENT } from "./semc
 import type { ProtocolLike } from "./server-request.js";
 import {
   type ConnectionState,
-  clientSessionIdOf,
   newConnectionState,
+  sessionIdOf,
   type TransportLike,
 } from "./session.js";
 import type { McpRequest } from "./types.js";
@@ -95,7 +95,7 @@ export class ClientRequestTracer {
       this.connections.set(transport, connection);
     }
     const target = targetOf(request);
-    const sessionId = clientSessionIdOf(connection, transport);
+    const sessionId = sessionIdOf(connection, transport);
     const peers = peersOf(protocol);
     const id = protocol._requestMessageId;
     const withId = typeof id === "number" ? { ...request, id } : request;

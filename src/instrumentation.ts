@@ -66,8 +66,13 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
 
   override enable(): void {
     super.enable();
-    this._cjsHook ??= hookV1CommonJs(this.patcher());
-    patchLoadedV1(this.patcher());
+    try {
+      this._cjsHook ??= hookV1CommonJs(this.patcher());
+      patchLoadedV1(this.patcher());
+    } catch (error) {
+      // Never from a constructor (the base class enables there): the app must still start.
+      this._diag.error("could not hook the MCP SDK; requests will not be traced", error);
+    }
   }
 
   override disable(): void {

@@ -29,15 +29,22 @@ export interface JsonRpcResponse {
   error?: { code?: unknown; message?: unknown; data?: unknown };
 }
 
-/** Runs user code (hooks, callbacks) so that its failure is reported, never thrown. */
+/**
+ * Runs user code (hooks, callbacks) so that its failure is reported, never thrown: a sync throw
+ * is caught, and an async one (an `async` hook where `void` was typed) is caught when it rejects.
+ * A promise is not a result: the caller gets `undefined` for it.
+ */
 export function guard<T>(diag: DiagLogger, name: string, run: () => T): T | undefined {
-  return safeExecuteInTheMiddle(
+  const result = safeExecuteInTheMiddle(
     run,
     (error) => {
       if (error) diag.warn(`${name} threw`, error);
     },
     true,
   );
+  if (typeof (result as PromiseLike<unknown> | undefined)?.then !== "function") return result;
+  Promise.resolve(result).then(undefined, (error) => diag.warn(`${name} rejected`, error));
+  return undefined;
 }
 
 /**
@@ -194,14 +201,17 @@ export class RequestSpan {
       timer = setTimeout(() => resolve("timeout"), Math.max(0, this.deadline - endTime));
       timer.unref?.();
     });
-    void Promise.race([Promise.all(waits), timeout]).then((outcome) => {
+    const done = (outcome: unknown) => {
       clearTimeout(timer);
+      const labels = this.waitLabels.join(", ");
       if (outcome === "timeout") {
-        this.diag.warn(
-          `${this.waitLabels.join(", ")} did not settle within the timeout; the span ends without it`,
-        );
+        this.diag.warn(`${labels} did not settle within the timeout; the span ends without it`);
+      } else if (!Array.isArray(outcome)) {
+        this.diag.warn(`${labels} failed; the span ends without it`, outcome);
       }
       this.end(undefined, endTime);
-    });
+    };
+    // Ends on every outcome: the waits never reject, but a span must not hinge on that.
+    Promise.race([Promise.all(waits), timeout]).then(done, done);
   }
 }

@@ -14,7 +14,7 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import * as path from "node:path";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import {
   InstrumentationNodeModuleDefinition,
   InstrumentationNodeModuleFile,
@@ -29,6 +29,11 @@ const CJS_PROTOCOL_MODULE = `${V1_PACKAGE}/dist/cjs/shared/protocol`;
 const CJS_PROTOCOL_IN_CACHE =
   /[\\/]@modelcontextprotocol[\\/]sdk[\\/]dist[\\/]cjs[\\/]shared[\\/]protocol\.js$/;
 const RESOLVABLE_PROTOCOL = `${V1_PACKAGE}/shared/protocol.js`;
+/**
+ * This module's own file, as a path: `__filename` in the CommonJS build (a file URL made from it
+ * would break on a `%` or `#` in the install path), `import.meta.url` in ESM.
+ */
+const SELF = typeof __filename === "string" ? __filename : fileURLToPath(import.meta.url);
 
 /** Patches (or unpatches) the `Protocol` class a protocol module exports. */
 export interface ProtocolPatcher {
@@ -66,7 +71,7 @@ export function hookV1CommonJs(patcher: ProtocolPatcher): { unhook(): void } {
 
 /** Hooks 3 and 4: protocol modules already loaded, and the ESM one this process would import. */
 export function patchLoadedV1(patcher: ProtocolPatcher): void {
-  const cache = createRequire(import.meta.url).cache;
+  const cache = createRequire(SELF).cache;
   for (const [file, entry] of Object.entries(cache)) {
     if (entry?.exports && CJS_PROTOCOL_IN_CACHE.test(file)) {
       if (isSupportedVersion(packageDirOf(file))) patcher.patch(entry.exports);
@@ -79,7 +84,7 @@ export function patchLoadedV1(patcher: ProtocolPatcher): void {
 function loadResolvableEsmProtocols(): unknown[] {
   const loaded: unknown[] = [];
   const seen = new Set<string>();
-  const origins = [pathToFileURL(path.join(process.cwd(), "index.js")).href, import.meta.url];
+  const origins = [path.join(process.cwd(), "index.js"), SELF];
   for (const origin of origins) {
     const require = createRequire(origin);
     let cjsFile: string;

@@ -45,6 +45,7 @@ import type { McpInstrumentationConfig, McpRequest, McpRequestExtra } from "./ty
 /** The parts of an SDK `Protocol` (a `Server` or `Client`) this package reads. */
 export interface ProtocolLike {
   _transport?: TransportLike;
+  _requestHandlerAbortControllers?: Map<unknown, AbortController>;
   _serverInfo?: { name?: string; version?: string };
   _clientInfo?: { name?: string; version?: string };
   _serverVersion?: { name?: string; version?: string };
@@ -94,13 +95,23 @@ export class ServerRequestTracer {
       return;
     }
     context.with(spanContext, () => {
-      this.beforeHandler(tracked, transport, transportExtra, options.config);
+      try {
+        this.beforeHandler(tracked, transport, transportExtra, options.config);
+      } catch (error) {
+        this.diag.error("failed to record the request", error);
+      }
       runOriginal();
     });
   }
 
-  /** The client cancelled a request (`notifications/cancelled`): no response will be sent. */
+  /**
+   * The client cancelled a request (`notifications/cancelled`): no response will be sent, if
+   * the SDK did abort its handler (it ignores a falsy id, such as 0).
+   */
   cancelled(protocol: ProtocolLike, requestId: unknown): void {
+    const controllers = protocol._requestHandlerAbortControllers;
+    const aborted = controllers ? controllers.get(requestId)?.signal.aborted : Boolean(requestId);
+    if (!aborted) return;
     const connection = protocol._transport && this.connections.get(protocol._transport);
     const tracked = connection?.pending.get(requestId as RequestId);
     if (!connection || !tracked) return;
@@ -143,11 +154,15 @@ export class ServerRequestTracer {
         } else {
           tracked = undefined;
         }
+        let sent: Promise<void>;
         try {
-          return originalSend.call(this, message, options);
-        } finally {
-          tracked?.finish(response as JsonRpcResponse);
+          sent = originalSend.call(this, message, options);
+        } catch (error) {
+          tracked?.end("the response could not be sent");
+          throw error;
         }
+        tracked?.finish(response as JsonRpcResponse);
+        return sent;
       } as TransportLike["send"];
     } catch (error) {
       this.diag.warn("cannot observe responses on this transport; spans end on abort only", error);
@@ -252,17 +267,25 @@ export class ServerRequestTracer {
       return;
     }
     if (!isPromiseLike(result)) {
-      this.applyIdentity(tracked, toResolvedIdentity(result));
+      this.applyIdentity(tracked, result);
       return;
     }
     const settled = Promise.resolve(result).then(
-      (value) => this.applyIdentity(tracked, toResolvedIdentity(value)),
+      (value) => this.applyIdentity(tracked, value),
       (error) => this.diag.warn("identify rejected; the span has no identity", error),
     );
     tracked.waitFor("identify", settled);
   }
 
-  private applyIdentity(tracked: RequestSpan, identity: ResolvedIdentity | undefined): void {
+  /** What identify returned, checked; reading it is user code too (a getter may throw). */
+  private applyIdentity(tracked: RequestSpan, value: unknown): void {
+    let identity: ResolvedIdentity | undefined;
+    try {
+      identity = toResolvedIdentity(value);
+    } catch (error) {
+      this.diag.warn("identify returned an identity that cannot be read; the span has none", error);
+      return;
+    }
     if (!identity || tracked.ended) return;
     setIdentityAttributes(tracked.span, identity);
     if (!identityChanged(tracked.connection, identity)) return;

@@ -64,21 +64,13 @@ export function newConnectionState(transport: object, stateless: boolean): Conne
   };
 }
 
-/** `mcp.session.id` for a request: never when stateless; else the transport's id, else our own. */
-export function sessionIdOf(state: ConnectionState, transport: TransportLike): string | undefined {
-  if (state.stateless) return undefined;
-  return transportSessionId(transport) ?? fallbackSessionIdOf(state);
-}
-
 /**
- * `mcp.session.id` for a request a client sends. A client knows its session only from its
- * transport: the server's `Mcp-Session-Id` over HTTP (none when the server is stateless), or
- * one random id per stdio or in-memory connection.
+ * `mcp.session.id` for a request, on either side: never when stateless; else the transport's own
+ * session id (Streamable HTTP `Mcp-Session-Id`); else, for a transport that has no sessions of
+ * its own (stdio, in-memory), one random id per connection. An HTTP transport without an id is
+ * never given an invented one: that is a stateless server (or a client before `initialize`).
  */
-export function clientSessionIdOf(
-  state: ConnectionState,
-  transport: TransportLike,
-): string | undefined {
+export function sessionIdOf(state: ConnectionState, transport: TransportLike): string | undefined {
   if (state.stateless) return undefined;
   return transportSessionId(transport) ?? (state.isHttp ? undefined : fallbackSessionIdOf(state));
 }

@@ -85,6 +85,27 @@ describe("bad input is recorded safely and answered as without instrumentation",
     expect(String(span.attributes["gen_ai.tool.call.result"])).toHaveLength(32_768);
   });
 
+  it("a cancel for id 0, which the SDK ignores, does not turn an answered request into an error", async () => {
+    exporter.reset();
+    await client.send({
+      jsonrpc: "2.0",
+      id: 0,
+      method: "tools/call",
+      params: { name: "sleep", arguments: { ms: 30 } },
+    } as JSONRPCMessage);
+    await client.send({
+      jsonrpc: "2.0",
+      method: "notifications/cancelled",
+      params: { requestId: 0 },
+    } as JSONRPCMessage);
+    await waitFor(() => replies.has(0), "the reply to id 0");
+    await waitFor(() => mcpSpans(exporter).length === 1, "the span of id 0");
+    const span = mcpSpans(exporter)[0]!;
+    expect((replies.get(0) as { result?: unknown }).result).toBeDefined();
+    expect(span.status.code).toBe(0);
+    expect(span.attributes["error.type"]).toBeUndefined();
+  });
+
   it("identify that reads a hostile field still yields a string id; no diag errors anywhere", async () => {
     const { span } = await send("e", "tools/call", {
       name: "echo",

@@ -132,6 +132,31 @@ describe("eventTags, eventProperties, requestHook, responseHook", () => {
     expect(span.attributes["test.response"]).toBe('[{"type":"text","text":"x"}]');
   });
 
+  it("async hooks and callbacks that reject never break the request nor the process", async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on("unhandledRejection", onUnhandled);
+    const reject = async () => {
+      throw new Error("async user code bug");
+    };
+    try {
+      instrumentation.setConfig({
+        requestHook: reject,
+        responseHook: reject,
+        eventTags: reject as never,
+        eventProperties: reject as never,
+      });
+      const { span, result } = await call("echo", { text: "still works" });
+      expect(result.content).toEqual([{ type: "text", text: "still works" }]);
+      expect(span.attributes["mcpcat.properties"]).toBeUndefined();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(unhandled).toEqual([]);
+      expect(logs.warnings().filter((w) => w.includes("rejected"))).toHaveLength(4);
+    } finally {
+      process.off("unhandledRejection", onUnhandled);
+    }
+  });
+
   it("hooks and callbacks that throw never break the request", async () => {
     const boom = () => {
       throw new Error("user code bug");

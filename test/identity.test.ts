@@ -123,6 +123,22 @@ describe("identify", () => {
     ["returns no userId", () => ({ userName: "no id" })],
     ["returns an empty userId", () => ({ userId: "" })],
     ["returns an array", () => [1, 2]],
+    [
+      "returns an identity whose getter throws",
+      () => ({
+        get userId(): string {
+          throw new Error("session not loaded");
+        },
+      }),
+    ],
+    [
+      "resolves to an identity whose getter throws",
+      async () => ({
+        get userId(): string {
+          throw new Error("session not loaded");
+        },
+      }),
+    ],
   ];
   for (const [what, identify] of failures) {
     it(`identify that ${what}: the request succeeds, the span has no identity, diag says why`, async () => {

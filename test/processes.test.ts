@@ -1,3 +1,6 @@
+import { cpSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -63,6 +66,31 @@ describe("consumer processes register with NodeSDK and get spans, no manual call
       expect(attributeOf(call, "mcp.server.name")).toBe("consumer-server");
     });
   }
+});
+
+describe("install paths", () => {
+  it("the CommonJS build works from a path with %, # and a space in it", async () => {
+    const root = mkdtempSync(join(tmpdir(), "mcpcat 100% #1-"));
+    try {
+      const home = join(root, "node_modules", "mcpcat-otel");
+      mkdirSync(home, { recursive: true });
+      cpSync(join(FIXTURES, "../../dist"), join(home, "dist"), { recursive: true });
+      cpSync(join(FIXTURES, "../../package.json"), join(home, "package.json"));
+      const script = [
+        `const { McpInstrumentation } = require(${JSON.stringify(join(home, "dist/index.cjs"))});`,
+        "const instrumentation = new McpInstrumentation();",
+        "process.stderr.write(instrumentation.isEnabled() ? 'enabled' : 'disabled');",
+      ].join("\n");
+      const run = await runNode(["-e", script], {
+        NODE_PATH: join(FIXTURES, "../../node_modules"),
+        OTEL_LOG_LEVEL: "error",
+      });
+      expect(run.stderr).toBe("enabled");
+      expect(run.code).toBe(0);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
 });
 
 describe("stdio: the server in a child process", () => {

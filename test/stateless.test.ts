@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { readBooleanEnv } from "../src/env.js";
+import { newConnectionState, sessionIdOf } from "../src/session.js";
 import { captureDiag } from "./helpers/diag.js";
 import { buildServer, connectInMemory } from "./helpers/servers.js";
 import { mcpSpans, setupTracing, spansNamed } from "./helpers/tracing.js";
@@ -73,5 +74,20 @@ describe("MCPCAT_STATELESS", () => {
     process.env.MCPCAT_STATELESS = "  ";
     expect(readBooleanEnv("MCPCAT_STATELESS")).toBeUndefined();
     expect(logs.warnings()).toEqual([]);
+  });
+
+  it("an HTTP transport without a session id is never given an invented one", () => {
+    // A framework adapter around the SDK's web-standard transport: HTTP by name, no
+    // sessionIdGenerator of its own to auto-detect statelessness from.
+    class HonoStreamableHTTPTransport {
+      sessionId: string | undefined = undefined;
+      async send() {}
+    }
+    const transport = new HonoStreamableHTTPTransport();
+    const state = newConnectionState(transport, false);
+    expect(state.networkTransport).toBe("tcp");
+    expect(sessionIdOf(state, transport)).toBeUndefined();
+    transport.sessionId = "sess-1";
+    expect(sessionIdOf(state, transport)).toBe("sess-1");
   });
 });

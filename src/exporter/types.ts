@@ -81,7 +81,7 @@ export interface MCPCatExporterStats {
   droppedQueueFull: number;
   /** Events dropped because the API rejected them (4xx but 429) or retries ran out. */
   droppedFailed: number;
-  /** Events dropped at shutdown because the timeout ran out, or exported after shutdown. */
+  /** Events dropped at shutdown because the timeout ran out (exports after shutdown fail instead). */
   droppedShutdown: number;
   /** Spans that were MCP spans but had no MCPCat event type (see `includeUnknownMethods`). */
   skippedUnknownMethod: number;
