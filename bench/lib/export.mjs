@@ -85,14 +85,14 @@ async function makeSpans(job, count, source) {
 }
 
 /**
- * The ceiling: the same number of small event POSTs with plain node:http (keep-alive, 32 in
+ * The ceiling: the same number of small event POSTs with a plain undici Pool (keep-alive, 32 in
  * flight, the exporter's default concurrency), no mapping, no retries. No exporter that sends
  * one request per event can beat this on the same machine.
  */
 async function rawPosts(base, count) {
-  const { Agent, request } = await import("node:http");
-  const agent = new Agent({ keepAlive: true, maxSockets: 32 });
-  const url = new URL(`${base}/v1/public/events/`);
+  // undici, the fastest HTTP client for Node (and what MCPCatExporter uses), as the ceiling.
+  const { Pool } = await import("undici");
+  const pool = new Pool(base, { connections: 32 });
   const body = JSON.stringify({
     project_id: "proj_bench",
     session_id: null,
@@ -101,35 +101,25 @@ async function rawPosts(base, count) {
     duration: 1,
     timestamp: new Date().toISOString(),
   });
-  let sent = 0;
-  let done = 0;
-  await new Promise((resolve) => {
-    const one = () => {
-      if (sent >= count) return;
-      sent++;
-      const req = request(
-        {
-          host: url.hostname,
-          port: url.port,
-          path: url.pathname,
+  let next = 0;
+  const worker = async () => {
+    while (next < count) {
+      next++;
+      try {
+        const { body: response } = await pool.request({
+          path: "/v1/public/events/",
           method: "POST",
-          agent,
-          headers: {
-            "content-type": "application/json",
-            "content-length": Buffer.byteLength(body),
-          },
-        },
-        (res) => {
-          res.resume();
-          res.on("end", () => (++done === count ? resolve() : one()));
-        },
-      );
-      req.on("error", () => (++done === count ? resolve() : one()));
-      req.end(body);
-    };
-    for (let i = 0; i < 32; i++) one();
-  });
-  agent.destroy();
+          headers: { "content-type": "application/json" },
+          body,
+        });
+        await response.dump();
+      } catch {
+        // counted by the stand-in: what it did not receive is not delivered
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: 32 }, worker));
+  await pool.close();
 }
 
 /** Hands `spans` over in 512-span batches, each after the previous export's callback. */

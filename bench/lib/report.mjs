@@ -83,7 +83,7 @@ const EXPORT_LABEL = {
   "mcpcat-exporter-direct": "MCPCatExporter alone",
   "mcpcat-queue": "mcpcat's event queue alone (publishCustomEvent)",
   "otlp-direct": "OTLPTraceExporter (HTTP/JSON) alone",
-  "raw-http": "ceiling: plain node:http, one POST per event, 32 in flight",
+  "raw-http": "ceiling: plain undici Pool, one POST per event, 32 in flight",
   "mcpcat-exporter": "end to end: McpInstrumentation → BatchSpanProcessor → MCPCatExporter",
   mcpcat: "end to end: mcpcat track() and its queue",
   otlp: "end to end: McpInstrumentation → BatchSpanProcessor → OTLPTraceExporter",
@@ -225,7 +225,7 @@ export function resultsMarkdown(res, { chartFile, analysis = "" }) {
     out.push(
       "## Export",
       "",
-      `Bursts of ${int(res.export[0]?.burst)} to a loopback stand-in in another process that decodes and checks every body; every setting is the default. *Alone*: real McpInstrumentation tools/call spans, made beforehand, handed to the exporter in 512-span batches as a BatchSpanProcessor does (each after the previous export's callback); for mcpcat, events put on its queue at once. *End to end*: tools/call requests through an in-memory server (one \`setImmediate\` turn after each), delivery running while they are made. *Per second* is delivered ÷ (last delivery − start). The MCPCat API takes one event per request; the *ceiling* row is plain node:http making the same number of requests, the most any one-request-per-event exporter can deliver on this machine at that moment. The real API answers in tens of milliseconds, not a loopback's fraction of one: these figures are the exporters' own cost and limits, not the network's.`,
+      `Bursts of ${int(res.export[0]?.burst)} to a loopback stand-in in another process that decodes and checks every body; every setting is the default. *Alone*: real McpInstrumentation tools/call spans, made beforehand, handed to the exporter in 512-span batches as a BatchSpanProcessor does (each after the previous export's callback); for mcpcat, events put on its queue at once. *End to end*: tools/call requests through an in-memory server (one \`setImmediate\` turn after each), delivery running while they are made. *Per second* is delivered ÷ (last delivery − start). The MCPCat API takes one event per request; the *ceiling* row is a plain undici Pool making the same number of requests, the most any one-request-per-event exporter can deliver on this machine at that moment. The real API answers in tens of milliseconds, not a loopback's fraction of one: these figures are the exporters' own cost and limits, not the network's.`,
       "",
       mdTable(EXPORT_HEAD, exportRows(res.export)),
       "",

@@ -43,7 +43,7 @@ export function evaluateTargets(res) {
     const ok = !exp.error;
     const ceiling =
       raw && !raw.error
-        ? `; plain node:http ceiling on this machine at the time: ${Math.round(raw.perSec).toLocaleString("en-US")}/s`
+        ? `; plain undici ceiling on this machine at the time: ${Math.round(raw.perSec).toLocaleString("en-US")}/s`
         : "";
     targets.push({
       name: "MCPCatExporter sustains at least 10,000 events/s to the loopback stand-in",
