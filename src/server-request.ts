@@ -165,7 +165,10 @@ export class ServerRequestTracer {
         return sent;
       } as TransportLike["send"];
     } catch (error) {
-      this.diag.warn("cannot observe responses on this transport; its spans end only on cancel or close", error);
+      this.diag.warn(
+        "cannot observe responses on this transport; its spans end only on cancel or close",
+        error,
+      );
     }
   }
 
