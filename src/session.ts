@@ -31,11 +31,19 @@ const HTTP_TRANSPORTS = /StreamableHTTP|SSE/;
 /**
  * Stateless is decided, first match wins: the `stateless` option (or `MCPCAT_STATELESS`, which
  * the caller has already folded into `configured`); then a Streamable HTTP server transport made
- * without a `sessionIdGenerator`; otherwise stateful.
+ * without a `sessionIdGenerator`, or any HTTP transport that has no session id when its first
+ * request arrives (a framework adapter around the SDK's transport); otherwise stateful.
  */
-export function isStateless(configured: boolean | undefined, transport: object): boolean {
+export function isStateless(configured: boolean | undefined, transport: TransportLike): boolean {
   if (configured !== undefined) return configured;
-  return isSessionlessHttpTransport(transport);
+  return (
+    isSessionlessHttpTransport(transport) ||
+    (isHttpTransport(transport) && transportSessionId(transport) === undefined)
+  );
+}
+
+function isHttpTransport(transport: object): boolean {
+  return HTTP_TRANSPORTS.test(transport.constructor?.name ?? "");
 }
 
 function isSessionlessHttpTransport(transport: object): boolean {
@@ -51,7 +59,7 @@ function isSessionlessHttpTransport(transport: object): boolean {
 
 export function newConnectionState(transport: object, stateless: boolean): ConnectionState {
   const kind = transport.constructor?.name ?? "";
-  const isHttp = HTTP_TRANSPORTS.test(kind);
+  const isHttp = isHttpTransport(transport);
   return {
     stateless,
     isHttp,

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { readBooleanEnv } from "../src/env.js";
-import { newConnectionState, sessionIdOf } from "../src/session.js";
+import { isStateless, newConnectionState, sessionIdOf } from "../src/session.js";
 import { captureDiag } from "./helpers/diag.js";
 import { buildServer, connectInMemory } from "./helpers/servers.js";
 import { mcpSpans, setupTracing, spansNamed } from "./helpers/tracing.js";
@@ -84,10 +84,13 @@ describe("MCPCAT_STATELESS", () => {
       async send() {}
     }
     const transport = new HonoStreamableHTTPTransport();
+    expect(isStateless(undefined, transport)).toBe(true); // no session id at its first request
     const state = newConnectionState(transport, false);
     expect(state.networkTransport).toBe("tcp");
     expect(sessionIdOf(state, transport)).toBeUndefined();
     transport.sessionId = "sess-1";
     expect(sessionIdOf(state, transport)).toBe("sess-1");
+    expect(isStateless(undefined, transport)).toBe(false);
+    expect(isStateless(true, transport)).toBe(true); // the option wins
   });
 });
