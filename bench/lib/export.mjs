@@ -92,7 +92,8 @@ async function makeSpans(job, count, source) {
 async function rawPosts(base, count) {
   // undici, the fastest HTTP client for Node (and what MCPCatExporter uses), as the ceiling.
   const { Pool } = await import("undici");
-  const pool = new Pool(base, { connections: 32 });
+  const url = new URL(`${base}/v1/public/events/`);
+  const pool = new Pool(url.origin, { connections: 32 });
   const body = JSON.stringify({
     project_id: "proj_bench",
     session_id: null,
@@ -107,7 +108,7 @@ async function rawPosts(base, count) {
       next++;
       try {
         const { body: response } = await pool.request({
-          path: "/v1/public/events/",
+          path: url.pathname,
           method: "POST",
           headers: { "content-type": "application/json" },
           body,
