@@ -49,7 +49,7 @@ export class ClientRequestTracer {
   ): Promise<unknown> {
     const transport = protocol._transport;
     if (!transport || typeof request?.method !== "string") return runOriginal(request);
-    let tracked: RequestSpan;
+    let tracked: RequestSpan | undefined;
     let spanContext: Context;
     let outgoing: McpRequest;
     try {
@@ -57,19 +57,21 @@ export class ClientRequestTracer {
       outgoing = withContextInMeta(request, spanContext);
     } catch (error) {
       this.diag.error("failed to start the client span", error);
+      tracked?.end("the client span could not be started");
       return runOriginal(request);
     }
+    const span = tracked;
     let pending: Promise<unknown>;
     try {
       pending = context.with(spanContext, () => runOriginal(outgoing));
     } catch (error) {
-      tracked.fail(error);
+      span.fail(error);
       throw error;
     }
     // Observed, not chained: the caller gets the SDK's own promise.
-    pending.then(
-      (result) => this.safely(() => tracked.finish({ id: request.id ?? 0, result })),
-      (error) => this.safely(() => tracked.fail(error)),
+    Promise.resolve(pending).then(
+      (result) => this.safely(() => span.finish({ id: request.id ?? 0, result })),
+      (error) => this.safely(() => span.fail(error)),
     );
     return pending;
   }
