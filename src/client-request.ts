@@ -7,10 +7,8 @@ import {
   trace,
 } from "@opentelemetry/api";
 import { type Peers, requestAttributes, spanNameOf, targetOf } from "./attributes.js";
-import { userIntentOf } from "./content.js";
 import { withContextInMeta } from "./propagation.js";
 import { RequestSpan, type ResolvedOptions } from "./request-span.js";
-import { ATTR_GEN_AI_TOOL_CALL_ARGUMENTS, ATTR_MCPCAT_USER_INTENT } from "./semconv.js";
 import type { ProtocolLike } from "./server-request.js";
 import {
   type ConnectionState,
@@ -126,12 +124,7 @@ export class ClientRequestTracer {
       this.diag,
       SpanKind.CLIENT,
     );
-    if (request.method === "tools/call") {
-      const args = request.params?.arguments;
-      const intent = userIntentOf(args);
-      if (intent !== undefined) tracked.capture(ATTR_MCPCAT_USER_INTENT, intent);
-      if (options.captureContent) tracked.captureJson(ATTR_GEN_AI_TOOL_CALL_ARGUMENTS, args);
-    }
+    if (request.method === "tools/call") tracked.captureToolCall();
     return [tracked, trace.setSpan(active, span)];
   }
 }

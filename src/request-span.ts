@@ -1,11 +1,13 @@
 import { type DiagLogger, type Span, SpanKind, SpanStatusCode } from "@opentelemetry/api";
 import { safeExecuteInTheMiddle } from "@opentelemetry/instrumentation";
 import { CLIENT_FAULT_CODES, type Peers } from "./attributes.js";
-import { prepareCaptured, toJson, toolErrorText } from "./content.js";
+import { prepareCaptured, toJson, toolErrorText, userIntentOf } from "./content.js";
 import {
   ATTR_ERROR_TYPE,
+  ATTR_GEN_AI_TOOL_CALL_ARGUMENTS,
   ATTR_GEN_AI_TOOL_CALL_RESULT,
   ATTR_MCP_PROTOCOL_VERSION,
+  ATTR_MCPCAT_USER_INTENT,
   ATTR_RPC_RESPONSE_STATUS_CODE,
   ERROR_TYPE_VALUE_OTHER,
   ERROR_TYPE_VALUE_TOOL_ERROR,
@@ -89,6 +91,14 @@ export class RequestSpan {
       (error) => this.diag.warn(`redact failed; ${key} not recorded`, error),
     );
     this.waitFor("redact", applied);
+  }
+
+  /** What a tools/call request carries: the caller's intent, and (with content capture) its arguments. */
+  captureToolCall(): void {
+    const args = this.request.params?.arguments;
+    const intent = userIntentOf(args);
+    if (intent !== undefined) this.capture(ATTR_MCPCAT_USER_INTENT, intent);
+    if (this.options.captureContent) this.captureJson(ATTR_GEN_AI_TOOL_CALL_ARGUMENTS, args);
   }
 
   captureJson(key: string, value: unknown): void {

@@ -16,7 +16,7 @@ import {
   spanNameOf,
   targetOf,
 } from "./attributes.js";
-import { toJson, userIntentOf } from "./content.js";
+import { toJson } from "./content.js";
 import {
   identityChanged,
   type ResolvedIdentity,
@@ -26,11 +26,9 @@ import {
 import { parentFromMeta } from "./propagation.js";
 import { guard, type JsonRpcResponse, RequestSpan, type ResolvedOptions } from "./request-span.js";
 import {
-  ATTR_GEN_AI_TOOL_CALL_ARGUMENTS,
   ATTR_MCPCAT_PROMPT_ARGUMENTS,
   ATTR_MCPCAT_PROPERTIES,
   ATTR_MCPCAT_TAG_PREFIX,
-  ATTR_MCPCAT_USER_INTENT,
   MCPCAT_IDENTIFY_SPAN_NAME,
 } from "./semconv.js";
 import {
@@ -246,14 +244,10 @@ export class ServerRequestTracer {
       const json = properties && typeof properties === "object" ? toJson(properties) : undefined;
       if (json !== undefined) span.setAttribute(ATTR_MCPCAT_PROPERTIES, json);
     }
-    const args = request.params?.arguments;
-    const captureContent = this.getOptions().captureContent;
     if (request.method === "tools/call") {
-      const intent = userIntentOf(args);
-      if (intent !== undefined) tracked.capture(ATTR_MCPCAT_USER_INTENT, intent);
-      if (captureContent) tracked.captureJson(ATTR_GEN_AI_TOOL_CALL_ARGUMENTS, args);
-    } else if (request.method === "prompts/get" && captureContent) {
-      tracked.captureJson(ATTR_MCPCAT_PROMPT_ARGUMENTS, args);
+      tracked.captureToolCall();
+    } else if (request.method === "prompts/get" && this.getOptions().captureContent) {
+      tracked.captureJson(ATTR_MCPCAT_PROMPT_ARGUMENTS, request.params?.arguments);
     }
   }
 
