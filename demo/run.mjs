@@ -29,15 +29,22 @@ function parseArgs(argv) {
   return options;
 }
 
-/** The demo runs the package as a user gets it: from dist/, built first when missing. */
+/**
+ * The demo runs the package as a user gets it: from dist/, built first when missing. The
+ * build's own output is shown only when it fails.
+ */
 function ensureBuilt() {
   if (existsSync(new URL("../dist/index.mjs", import.meta.url))) return;
   console.log("Building mcpcat-otel first (npm run build)...");
   const npm = process.env.npm_execpath;
+  const quiet = { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] };
   const result = npm
-    ? spawnSync(process.execPath, [npm, "run", "build"], { cwd: ROOT, stdio: "inherit" })
-    : spawnSync("npm", ["run", "build"], { cwd: ROOT, stdio: "inherit", shell: true });
-  if (result.status !== 0) throw new Error("npm run build failed");
+    ? spawnSync(process.execPath, [npm, "run", "--silent", "build"], quiet)
+    : spawnSync("npm", ["run", "--silent", "build"], { ...quiet, shell: true });
+  if (result.status !== 0) {
+    process.stderr.write(`${result.stdout ?? ""}${result.stderr ?? ""}`);
+    throw new Error("npm run build failed");
+  }
 }
 
 async function main() {
@@ -50,7 +57,7 @@ async function main() {
   const mcpcatOtel = await import("mcpcat-otel");
   const { startTelemetry } = await import("./telemetry.mjs");
   const projectId = process.env.MCPCAT_PROJECT_ID?.trim() || undefined;
-  const { sdk, memory, mcpcat } = startTelemetry(mcpcatOtel, {
+  const { sdk, memory, mcpcat, warnings } = startTelemetry(mcpcatOtel, {
     otlpUrl: options.otlpUrl,
     projectId,
   });
@@ -84,7 +91,7 @@ async function main() {
 
   const otlpJson = JSON.parse(new TextDecoder().decode(JsonTraceSerializer.serializeRequest(all)));
   const text = JSON.stringify(otlpJson, null, 2);
-  const problems = selfCheck(text, spans, Object.values(USERS));
+  const problems = selfCheck(mcpcatOtel, `${text}\n${JSON.stringify(events)}`, spans, USERS);
   console.log();
   try {
     await sdk.shutdown(); // exports what is batched (OTLP, MCPCat)
@@ -109,23 +116,57 @@ async function main() {
     console.log(
       `MCPCat: ${stats.sent} events accepted for project ${projectId} (${stats.droppedFailed} failed).`,
     );
+    // The exporter says why through diag (an HTTP status, a refused connection): show it.
+    const why = warnings.filter((line) => line.includes("MCPCatExporter")).at(-1);
+    if (stats.droppedFailed > 0)
+      problems.push(`MCPCat did not accept ${stats.droppedFailed} events. ${why ?? ""}`.trim());
   } else {
     console.log("Set MCPCAT_PROJECT_ID to send these events to MCPCat as well.");
   }
+  console.log();
   for (const problem of problems) console.error(`PROBLEM: ${problem}`);
-  return problems.length === 0 ? 0 : 1;
+  if (problems.length > 0) return 1;
+  console.log(
+    `Verified: each of the ${spans.length} server spans names its own caller (${Object.values(
+      CALLERS,
+    )
+      .map((u) => u ?? "anonymous")
+      .join(
+        ", ",
+      )}) though they called at once; no span or event carries a session id; no bearer token is in the spans, the events or the OTLP file.`,
+  );
+  return 0;
 }
 
-/** What the demo promises: each user on their own spans, no session id, no token recorded. */
-function selfCheck(otlpText, spans, users) {
+/** Each client's caller, by the client name it sends: what every span must agree with. */
+const CALLERS = {
+  "alice-agent": "alice",
+  "bob-agent": "bob",
+  "carol-agent": "carol",
+  "anonymous-agent": undefined,
+};
+
+/**
+ * What the demo promises, checked on what was recorded: every server span carries the user of
+ * the client that sent it (never another caller's), no session id, no token anywhere.
+ */
+function selfCheck(mcpcatOtel, exportedText, spans, users) {
   const problems = [];
-  if (otlpText.includes("mcp.session.id"))
-    problems.push("a span of the stateless server has mcp.session.id");
-  if (otlpText.includes("demo-token-")) problems.push("a bearer token was recorded");
-  for (const user of users) {
-    if (!spans.some((span) => span.attributes["user.id"] === user.userId)) {
-      problems.push(`no span identifies ${user.userId}`);
-    }
+  if (exportedText.includes(mcpcatOtel.ATTR_MCP_SESSION_ID) || /"sessionId":"/.test(exportedText))
+    problems.push("a span or event of the stateless server has a session id");
+  for (const token of Object.keys(users)) {
+    if (exportedText.includes(token)) problems.push("a bearer token was recorded");
+  }
+  for (const span of spans) {
+    const client = span.attributes[mcpcatOtel.ATTR_MCP_CLIENT_NAME];
+    const user = span.attributes[mcpcatOtel.ATTR_USER_ID];
+    if (!(client in CALLERS)) problems.push(`span ${span.name} has no known client (${client})`);
+    else if (CALLERS[client] !== user)
+      problems.push(`span ${span.name} from ${client} names ${user ?? "nobody"} as its caller`);
+  }
+  for (const caller of Object.values(CALLERS)) {
+    if (caller && !spans.some((span) => span.attributes[mcpcatOtel.ATTR_USER_ID] === caller))
+      problems.push(`no span identifies ${caller}`);
   }
   return problems;
 }

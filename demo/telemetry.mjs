@@ -1,5 +1,6 @@
 // The demo's OpenTelemetry setup: NodeSDK with McpInstrumentation, spans kept in memory for
 // the report, and sent to an OTLP collector (--otlp) or to MCPCat (MCPCAT_PROJECT_ID) too.
+import { DiagLogLevel, diag } from "@opentelemetry/api";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
 import { NodeSDK } from "@opentelemetry/sdk-node";
 import {
@@ -33,5 +34,22 @@ export function startTelemetry(mcpcatOtel, { otlpUrl, projectId }) {
     resourceDetectors: [],
   });
   sdk.start();
-  return { sdk, memory, mcpcat };
+  return { sdk, memory, mcpcat, warnings: collectWarnings() };
+}
+
+/**
+ * OpenTelemetry's warnings and errors, kept (not printed) so that the demo can say why a
+ * delivery failed, in its summary.
+ */
+function collectWarnings() {
+  const warnings = [];
+  const keep = (message, ...args) => {
+    const line = [message, ...args.map((a) => a?.message ?? String(a))].join(" ");
+    warnings.push(line);
+  };
+  diag.setLogger(
+    { error: keep, warn: keep, info: () => {}, debug: () => {}, verbose: () => {} },
+    { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true },
+  );
+  return warnings;
 }

@@ -7,6 +7,7 @@ export type {
   SpanToEventOptions,
 } from "./exporter/types.js";
 export { McpInstrumentation } from "./instrumentation.js";
+export { diagToStderr } from "./register/diag-logger.js";
 export * from "./semconv.js";
 export type * from "./types.js";
 export { PACKAGE_NAME, PACKAGE_VERSION } from "./version.js";

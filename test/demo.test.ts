@@ -70,6 +70,7 @@ describe("npm run demo", () => {
     expect(stdout).not.toContain("PROBLEM");
     expect(stdout).toContain("ERROR tool_error: cannot divide by zero");
     expect(stdout).toContain("ok (client error -32002)");
+    expect(stdout).toMatch(/Verified: each of the 13 server spans names its own caller/);
 
     const file = readFileSync(`${ROOT}demo-output/spans.otlp.json`, "utf8");
     const otlp = JSON.parse(file) as OtlpJson;
@@ -108,6 +109,20 @@ describe("npm run demo", () => {
       `MCPCat: ${api.accepted.size} events accepted for project proj_demo_test`,
     );
     for (const body of api.accepted.values()) expect(body.session_id).toBeNull();
+  });
+
+  it("says why MCPCat did not accept the events, and exits 1", async () => {
+    api.script = () => ({ status: 401, body: '{"error":"unknown project"}' });
+    const { code, stdout, stderr } = await runDemo([], {
+      MCPCAT_PROJECT_ID: "proj_demo_test",
+      MCPCAT_API_URL: api.url,
+    });
+    expect(code).toBe(1);
+    expect(stdout).toContain("MCPCat: 0 events accepted");
+    expect(stderr).toMatch(
+      /PROBLEM: MCPCat did not accept 13 events\. .*HTTP 401.*unknown project/,
+    );
+    expect(stdout).not.toContain("Verified:");
   });
 
   it("fails, and says why, when the collector is unreachable or the arguments are wrong", async () => {

@@ -33,3 +33,20 @@ export function installStderrDiagLogger(): void {
   const level = diagLogLevelFromString(getStringFromEnv("OTEL_LOG_LEVEL")) ?? DiagLogLevel.WARN;
   diag.setLogger(new StderrDiagLogger(), { logLevel: level, suppressOverrideMessage: true });
 }
+
+/**
+ * Sends OpenTelemetry's diagnostics to stderr, at `OTEL_LOG_LEVEL` (default `warn`), for an app
+ * that sets up `NodeSDK` itself. Call it before `new NodeSDK(...)`: it takes `OTEL_LOG_LEVEL`
+ * out of `process.env`, because `NodeSDK` would otherwise install its console logger, which
+ * writes `info` and `debug` to stdout, where a stdio MCP server speaks JSON-RPC.
+ *
+ * @example
+ * ```ts
+ * diagToStderr();
+ * new NodeSDK({ instrumentations: [new McpInstrumentation()] }).start();
+ * ```
+ */
+export function diagToStderr(): void {
+  installStderrDiagLogger();
+  delete process.env.OTEL_LOG_LEVEL;
+}

@@ -18,10 +18,10 @@ const allOptions: Required<MCPCatExporterOptions> = {
   headers: {},
 };
 
-const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
-const marker = "### Exporter options";
+const readme = readFileSync(new URL("../../docs/exporter.md", import.meta.url), "utf8");
+const marker = "## Exporter options";
 
-it("the README's exporter options table lists exactly MCPCatExporterOptions", () => {
+it("docs/exporter.md's options table lists exactly MCPCatExporterOptions", () => {
   expect(readme).toContain(marker);
   // Backticked names in the first column of the first table after the heading.
   const documented: string[] = [];
