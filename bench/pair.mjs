@@ -3,7 +3,8 @@
 // uninstrumented server, the bare-span floor (with and without McpInstrumentation's attributes)
 // and McpInstrumentation (enabled only for its own blocks) take turns in short blocks of calls.
 // `npm run bench` runs it too (in a fresh process) and reports it beside the per-process figures.
-//   node bench/pair.mjs [--blocks=40] [--calls=2000] [--content]
+//   node bench/pair.mjs [--blocks=40] [--calls=2000] [--content] [--baseline=<other>/dist/index.mjs]
+// --baseline adds another build's McpInstrumentation (main before a change) as a condition.
 import { runPairedJob } from "./lib/pair.mjs";
 
 const args = Object.fromEntries(
@@ -16,6 +17,7 @@ const res = await runPairedJob({
   blocks: Number(args.blocks ?? 40),
   calls: Number(args.calls ?? 2000),
   content: args.content === "true",
+  baseline: args.baseline,
 });
 const f = (s) =>
   `median ${s.median.toFixed(2).padStart(7)}   p25 ${s.p25.toFixed(2).padStart(7)}   p75 ${s.p75.toFixed(2).padStart(7)}`;

@@ -17,7 +17,12 @@ export const PAIRS = [
   ["mcpcat-otel", "bare-span-attrs"],
 ];
 
-/** job: { blocks, calls, content? } -> per-condition samples and paired differences (µs/call). */
+/**
+ * job: { blocks, calls, content?, baseline? } -> per-condition samples and paired differences
+ * (µs/call). `baseline` is the path of another build's `dist/index.mjs` (say, main before a
+ * change): its McpInstrumentation becomes the condition `mcpcat-otel-baseline`, so a change's
+ * before/after figure comes from one process, block beside block.
+ */
 export async function runPairedJob(job) {
   const blocks = job.blocks ?? 40;
   const calls = job.calls ?? 2000;
@@ -47,10 +52,28 @@ export async function runPairedJob(job) {
   instrumentation.enable();
   conns["mcpcat-otel"] = await connectInMemory({});
   instrumentation.disable();
+  // Each instrumentation is enabled only for its own blocks (one patches the prototype at a time).
+  const toggled = { "mcpcat-otel": instrumentation };
+  const pairs = [...PAIRS];
+  if (job.baseline) {
+    const { pathToFileURL } = await import("node:url");
+    const { McpInstrumentation: Before } = await import(pathToFileURL(job.baseline).href);
+    const before = new Before({
+      identify: () => IDENTITY,
+      captureContent: args.content === "true",
+    });
+    registerInstrumentations({ instrumentations: [before], tracerProvider: tracing.provider });
+    before.disable();
+    before.enable();
+    conns["mcpcat-otel-baseline"] = await connectInMemory({});
+    before.disable();
+    toggled["mcpcat-otel-baseline"] = before;
+    pairs.push(["mcpcat-otel-baseline", "bare-span"], ["mcpcat-otel", "mcpcat-otel-baseline"]);
+  }
   const names = Object.keys(conns);
 
   async function block(name) {
-    if (name === "mcpcat-otel") instrumentation.enable();
+    toggled[name]?.enable();
     const call = () => conns[name].call();
     await runCalls(call, 200); // settle this condition's code paths before timing
     await tracing.count();
@@ -59,7 +82,7 @@ export async function runPairedJob(job) {
     await runCalls(call, calls);
     const wall = ((performance.now() - t0) * 1000) / calls;
     const c = process.cpuUsage(cpu0);
-    if (name === "mcpcat-otel") instrumentation.disable();
+    toggled[name]?.disable();
     return { cpu: (c.user + c.system) / calls, wall };
   }
 
@@ -87,7 +110,7 @@ export async function runPairedJob(job) {
       out.conditions[n][k] = summary(samples[n].map((s) => s[k]));
     }
   }
-  for (const [a, b] of PAIRS) {
+  for (const [a, b] of pairs) {
     const d = (k) => summary(samples[a].map((s, i) => s[k] - samples[b][i][k]));
     out.pairs.push({ a, b, cpu: d("cpu"), wall: d("wall") });
   }
