@@ -6,9 +6,17 @@ import {
   type Tracer,
   trace,
 } from "@opentelemetry/api";
-import { type Peers, requestAttributes, spanNameOf, targetOf } from "./attributes.js";
+import {
+  type Peers,
+  requestAttributes,
+  type ServerEndpoint,
+  serverEndpointOf,
+  spanNameOf,
+  targetOf,
+} from "./attributes.js";
 import { withContextInMeta } from "./propagation.js";
 import { RequestSpan, type ResolvedOptions } from "./request-span.js";
+import { ATTR_SERVER_ADDRESS, ATTR_SERVER_PORT } from "./semconv.js";
 import type { ProtocolLike } from "./server-request.js";
 import {
   type ConnectionState,
@@ -26,12 +34,20 @@ interface SendingProtocol extends ProtocolLike {
   _clientVersion?: { name?: string; version?: string };
 }
 
+/** What a sending side remembers about one connection. */
+interface ClientConnection extends ConnectionState {
+  /** `server.address` / `server.port`, for HTTP client transports. */
+  readonly endpoint: ServerEndpoint | undefined;
+  /** `performance.now()` at the connection's first request: the session duration's start. */
+  readonly startedAt: number;
+}
+
 /**
  * Makes one CLIENT span per request a `Client` (or a `Server`, for server-initiated requests
  * such as sampling) sends, and carries its context to the other side in `params._meta`.
  */
 export class ClientRequestTracer {
-  private readonly connections = new WeakMap<object, ConnectionState>();
+  private readonly connections = new WeakMap<object, ClientConnection>();
 
   constructor(
     private readonly getTracer: () => Tracer,
@@ -91,7 +107,11 @@ export class ClientRequestTracer {
     const options = this.getOptions();
     let connection = this.connections.get(transport);
     if (!connection) {
-      connection = newConnectionState(transport, options.stateless === true);
+      connection = {
+        ...newConnectionState(transport, options.stateless === true),
+        endpoint: serverEndpointOf(transport),
+        startedAt: performance.now(),
+      };
       this.connections.set(transport, connection);
     }
     const target = targetOf(request);
@@ -108,6 +128,10 @@ export class ClientRequestTracer {
       peers,
       typeof protocolVersion === "string" ? protocolVersion : connection.protocolVersion,
     );
+    if (connection.endpoint !== undefined) {
+      attributes[ATTR_SERVER_ADDRESS] = connection.endpoint.address;
+      attributes[ATTR_SERVER_PORT] = connection.endpoint.port;
+    }
     const active = context.active();
     const span = this.getTracer().startSpan(
       spanNameOf(request.method, target),
@@ -125,6 +149,7 @@ export class ClientRequestTracer {
       SpanKind.CLIENT,
     );
     if (request.method === "tools/call") tracked.captureToolCall();
+    else if (request.method === "prompts/get") tracked.capturePromptArguments();
     return [tracked, trace.setSpan(active, span)];
   }
 }

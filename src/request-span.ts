@@ -1,9 +1,10 @@
 import { type DiagLogger, type Span, SpanKind, SpanStatusCode } from "@opentelemetry/api";
 import { safeExecuteInTheMiddle } from "@opentelemetry/instrumentation";
 import { CLIENT_FAULT_CODES, type Peers } from "./attributes.js";
-import { prepareCaptured, toJson, toolErrorText, userIntentOf } from "./content.js";
+import { prepareCaptured, toJson, toolErrorText, truncate, userIntentOf } from "./content.js";
 import {
   ATTR_ERROR_TYPE,
+  ATTR_GEN_AI_PROMPT_VARIABLE_PREFIX,
   ATTR_GEN_AI_TOOL_CALL_ARGUMENTS,
   ATTR_GEN_AI_TOOL_CALL_RESULT,
   ATTR_MCP_PROTOCOL_VERSION,
@@ -14,6 +15,9 @@ import {
 } from "./semconv.js";
 import type { ConnectionState } from "./session.js";
 import type { McpInstrumentationConfig, McpRequest } from "./types.js";
+
+/** Most prompt arguments recorded per request, each as its own attribute. */
+export const MAX_PROMPT_VARIABLES = 32;
 
 /** The options of the instrumentation, resolved once from config and environment. */
 export interface ResolvedOptions {
@@ -99,6 +103,23 @@ export class RequestSpan {
     const intent = userIntentOf(args);
     if (intent !== undefined) this.capture(ATTR_MCPCAT_USER_INTENT, intent);
     if (this.options.captureContent) this.captureJson(ATTR_GEN_AI_TOOL_CALL_ARGUMENTS, args);
+  }
+
+  /**
+   * A prompts/get request's arguments (only with content capture), one
+   * `gen_ai.prompt.variable.<name>` each, as the conventions name them; at most
+   * {@link MAX_PROMPT_VARIABLES}, names cut to 128 characters: both come from the caller.
+   */
+  capturePromptArguments(): void {
+    const args = this.request.params?.arguments;
+    if (!this.options.captureContent || !args || typeof args !== "object") return;
+    let count = 0;
+    for (const [name, value] of Object.entries(args)) {
+      if (++count > MAX_PROMPT_VARIABLES) break;
+      const key = ATTR_GEN_AI_PROMPT_VARIABLE_PREFIX + truncate(name, 128);
+      if (typeof value === "string") this.capture(key, value);
+      else this.captureJson(key, value);
+    }
   }
 
   captureJson(key: string, value: unknown): void {

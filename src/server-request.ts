@@ -26,7 +26,6 @@ import {
 import { parentFromMeta } from "./propagation.js";
 import { guard, type JsonRpcResponse, RequestSpan, type ResolvedOptions } from "./request-span.js";
 import {
-  ATTR_MCPCAT_PROMPT_ARGUMENTS,
   ATTR_MCPCAT_PROPERTIES,
   ATTR_MCPCAT_TAG_PREFIX,
   MCPCAT_IDENTIFY_SPAN_NAME,
@@ -246,8 +245,8 @@ export class ServerRequestTracer {
     }
     if (request.method === "tools/call") {
       tracked.captureToolCall();
-    } else if (request.method === "prompts/get" && this.getOptions().captureContent) {
-      tracked.captureJson(ATTR_MCPCAT_PROMPT_ARGUMENTS, request.params?.arguments);
+    } else if (request.method === "prompts/get") {
+      tracked.capturePromptArguments();
     }
   }
 

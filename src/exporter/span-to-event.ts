@@ -12,19 +12,19 @@ import { CLIENT_FAULT_CODES } from "../attributes.js";
 import {
   ATTR_ERROR_TYPE,
   ATTR_GEN_AI_PROMPT_NAME,
+  ATTR_GEN_AI_PROMPT_VARIABLE_PREFIX,
   ATTR_GEN_AI_TOOL_CALL_ARGUMENTS,
   ATTR_GEN_AI_TOOL_CALL_RESULT,
   ATTR_GEN_AI_TOOL_NAME,
-  ATTR_MCP_CLIENT_NAME,
-  ATTR_MCP_CLIENT_VERSION,
   ATTR_MCP_METHOD_NAME,
   ATTR_MCP_RESOURCE_URI,
-  ATTR_MCP_SERVER_NAME,
-  ATTR_MCP_SERVER_VERSION,
   ATTR_MCP_SESSION_ID,
+  ATTR_MCPCAT_CLIENT_NAME,
+  ATTR_MCPCAT_CLIENT_VERSION,
   ATTR_MCPCAT_IDENTIFY_DATA,
-  ATTR_MCPCAT_PROMPT_ARGUMENTS,
   ATTR_MCPCAT_PROPERTIES,
+  ATTR_MCPCAT_SERVER_NAME,
+  ATTR_MCPCAT_SERVER_VERSION,
   ATTR_MCPCAT_TAG_PREFIX,
   ATTR_MCPCAT_USER_INTENT,
   ATTR_RPC_RESPONSE_STATUS_CODE,
@@ -69,10 +69,10 @@ export function spanToEvent(span: ReadableSpan, options: SpanToEventOptions): MC
     mcpcatVersion: options.mcpcatVersion ?? DEFAULT_MCPCAT_VERSION,
   };
   setIfDefined(event, "resourceName", resourceNameOf(attrs));
-  setIfDefined(event, "serverName", str(attrs[ATTR_MCP_SERVER_NAME]));
-  setIfDefined(event, "serverVersion", str(attrs[ATTR_MCP_SERVER_VERSION]));
-  setIfDefined(event, "clientName", str(attrs[ATTR_MCP_CLIENT_NAME]));
-  setIfDefined(event, "clientVersion", str(attrs[ATTR_MCP_CLIENT_VERSION]));
+  setIfDefined(event, "serverName", str(attrs[ATTR_MCPCAT_SERVER_NAME]));
+  setIfDefined(event, "serverVersion", str(attrs[ATTR_MCPCAT_SERVER_VERSION]));
+  setIfDefined(event, "clientName", str(attrs[ATTR_MCPCAT_CLIENT_NAME]));
+  setIfDefined(event, "clientVersion", str(attrs[ATTR_MCPCAT_CLIENT_VERSION]));
   setIfDefined(event, "identifyActorGivenId", str(attrs[ATTR_USER_ID]));
   setIfDefined(event, "identifyActorName", str(attrs[ATTR_USER_NAME]));
   setIfDefined(event, "identifyData", jsonObject(attrs[ATTR_MCPCAT_IDENTIFY_DATA]));
@@ -123,21 +123,35 @@ function resourceNameOf(attrs: Attributes): string | undefined {
  * dashboard finds the arguments where it looks for them. Only when content was captured.
  */
 function parametersOf(attrs: Attributes): object | undefined {
-  const toolArgs = attrs[ATTR_GEN_AI_TOOL_CALL_ARGUMENTS];
-  const promptArgs = attrs[ATTR_MCPCAT_PROMPT_ARGUMENTS];
-  const raw = typeof toolArgs === "string" ? toolArgs : promptArgs;
-  if (typeof raw !== "string") return undefined;
+  const raw = attrs[ATTR_GEN_AI_TOOL_CALL_ARGUMENTS];
   const params: Record<string, unknown> = {};
+  if (typeof raw === "string") {
+    const parsed = parseJson(raw);
+    // Cut to maxContentLength, the JSON may not parse: send the text, flagged, rather than nothing.
+    if (parsed.ok) params.arguments = parsed.value;
+    else {
+      params.arguments = raw;
+      params.truncated = true;
+    }
+  } else {
+    const promptArgs = promptVariablesOf(attrs);
+    if (promptArgs === undefined) return undefined;
+    params.arguments = promptArgs;
+  }
   const name = str(attrs[ATTR_GEN_AI_TOOL_NAME]) ?? str(attrs[ATTR_GEN_AI_PROMPT_NAME]);
   if (name !== undefined) params.name = name;
-  const parsed = parseJson(raw);
-  // Cut to maxContentLength, the JSON may not parse: send the text, flagged, rather than nothing.
-  if (parsed.ok) params.arguments = parsed.value;
-  else {
-    params.arguments = raw;
-    params.truncated = true;
-  }
   return { request: { method: str(attrs[ATTR_MCP_METHOD_NAME]), params } };
+}
+
+/** A prompt's arguments, back from their `gen_ai.prompt.variable.<name>` attributes. */
+function promptVariablesOf(attrs: Attributes): Record<string, unknown> | undefined {
+  let args: Record<string, unknown> | undefined;
+  for (const key in attrs) {
+    if (!key.startsWith(ATTR_GEN_AI_PROMPT_VARIABLE_PREFIX)) continue;
+    args ??= {};
+    args[key.slice(ATTR_GEN_AI_PROMPT_VARIABLE_PREFIX.length)] = attrs[key];
+  }
+  return args;
 }
 
 function responseOf(raw: AttributeValue | undefined): object | undefined {

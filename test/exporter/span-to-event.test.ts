@@ -22,10 +22,10 @@ const base = {
   [sc.ATTR_JSONRPC_REQUEST_ID]: "7",
   [sc.ATTR_MCP_PROTOCOL_VERSION]: "2025-06-18",
   [sc.ATTR_NETWORK_TRANSPORT]: "tcp",
-  [sc.ATTR_MCP_SERVER_NAME]: "demo-server",
-  [sc.ATTR_MCP_SERVER_VERSION]: "1.2.3",
-  [sc.ATTR_MCP_CLIENT_NAME]: "demo-client",
-  [sc.ATTR_MCP_CLIENT_VERSION]: "0.9.0",
+  [sc.ATTR_MCPCAT_SERVER_NAME]: "demo-server",
+  [sc.ATTR_MCPCAT_SERVER_VERSION]: "1.2.3",
+  [sc.ATTR_MCPCAT_CLIENT_NAME]: "demo-client",
+  [sc.ATTR_MCPCAT_CLIENT_VERSION]: "0.9.0",
 };
 
 /** Checks an event the way the API reads it: body through the generated model and back. */
@@ -198,7 +198,7 @@ describe("spanToEvent", () => {
         [sc.ATTR_USER_ID]: "u-1",
         [sc.ATTR_USER_NAME]: "Grace",
         [sc.ATTR_MCPCAT_IDENTIFY_DATA]: JSON.stringify({ team: "core" }),
-        [sc.ATTR_MCP_SERVER_NAME]: "srv",
+        [sc.ATTR_MCPCAT_SERVER_NAME]: "srv",
       },
     });
     const event = spanToEvent(span, opts)!;
@@ -301,11 +301,15 @@ describe("spanToEvent", () => {
       attributes: {
         [sc.ATTR_MCP_METHOD_NAME]: "prompts/get",
         [sc.ATTR_GEN_AI_PROMPT_NAME]: "greet",
-        [sc.ATTR_MCPCAT_PROMPT_ARGUMENTS]: JSON.stringify({ who: "you" }),
+        [`${sc.ATTR_GEN_AI_PROMPT_VARIABLE_PREFIX}who`]: "you",
+        [`${sc.ATTR_GEN_AI_PROMPT_VARIABLE_PREFIX}mood`]: "glad",
       },
     });
     expect(spanToEvent(span, opts)!.parameters).toEqual({
-      request: { method: "prompts/get", params: { name: "greet", arguments: { who: "you" } } },
+      request: {
+        method: "prompts/get",
+        params: { name: "greet", arguments: { who: "you", mood: "glad" } },
+      },
     });
   });
 
