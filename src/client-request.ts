@@ -14,6 +14,7 @@ import {
   spanNameOf,
   targetOf,
 } from "./attributes.js";
+import type { McpMetrics } from "./metrics.js";
 import { withContextInMeta } from "./propagation.js";
 import { RequestSpan, type ResolvedOptions } from "./request-span.js";
 import { ATTR_SERVER_ADDRESS, ATTR_SERVER_PORT } from "./semconv.js";
@@ -40,6 +41,11 @@ interface ClientConnection extends ConnectionState {
   readonly endpoint: ServerEndpoint | undefined;
   /** `performance.now()` at the connection's first request: the session duration's start. */
   readonly startedAt: number;
+  /** The protocol is a `Client` (a `Server` sending requests to its client makes no client session). */
+  readonly isClient: boolean;
+  /** A request saw a session id: the connection is a stateful session (measured at close). */
+  hadSession: boolean;
+  sessionMeasured: boolean;
 }
 
 /**
@@ -53,7 +59,21 @@ export class ClientRequestTracer {
     private readonly getTracer: () => Tracer,
     private readonly getOptions: () => ResolvedOptions,
     private readonly diag: DiagLogger,
+    private readonly getMetrics: () => McpMetrics,
   ) {}
+
+  /** A connection closed: a stateful client session ends, and its duration is recorded. */
+  closed(transport: TransportLike | undefined): void {
+    const connection = transport && this.connections.get(transport);
+    if (!connection?.isClient || !connection.hadSession || connection.sessionMeasured) return;
+    connection.sessionMeasured = true;
+    const { endpoint } = connection;
+    this.getMetrics().recordSession(
+      SpanKind.CLIENT,
+      { ...connection, serverAddress: endpoint?.address, serverPort: endpoint?.port },
+      (performance.now() - connection.startedAt) / 1000,
+    );
+  }
 
   /** Runs the SDK's own `request` with the span active and the context in `_meta`. */
   send(
@@ -111,11 +131,15 @@ export class ClientRequestTracer {
         ...newConnectionState(transport, options.stateless === true),
         endpoint: serverEndpointOf(transport),
         startedAt: performance.now(),
+        isClient: protocol._serverInfo === undefined,
+        hadSession: false,
+        sessionMeasured: false,
       };
       this.connections.set(transport, connection);
     }
     const target = targetOf(request);
     const sessionId = sessionIdOf(connection, transport);
+    if (sessionId !== undefined) connection.hadSession = true;
     const peers = peersOf(protocol);
     const id = protocol._requestMessageId;
     const withId = typeof id === "number" ? { ...request, id } : request;
@@ -148,6 +172,8 @@ export class ClientRequestTracer {
       this.diag,
       SpanKind.CLIENT,
     );
+    const metrics = this.getMetrics();
+    if (metrics.measuresOperations) tracked.measureWith(metrics, attributes);
     if (request.method === "tools/call") tracked.captureToolCall();
     else if (request.method === "prompts/get") tracked.capturePromptArguments();
     return [tracked, trace.setSpan(active, span)];

@@ -3,6 +3,7 @@ import { ClientRequestTracer } from "./client-request.js";
 import { DEFAULT_MAX_CONTENT_LENGTH } from "./content.js";
 import { ENV, readBooleanEnv } from "./env.js";
 import { DEFAULT_IDENTIFY_TIMEOUT_MS } from "./identity.js";
+import { McpMetrics } from "./metrics.js";
 import type { ResolvedOptions } from "./request-span.js";
 import {
   hookV1CommonJs,
@@ -50,6 +51,7 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
   declare private _sentRequests: ClientRequestTracer | undefined;
   declare private _cjsHook: { unhook(): void } | undefined;
   declare private _patched: Set<ProtocolPrototype> | undefined;
+  declare private _metrics: McpMetrics;
 
   constructor(config: McpInstrumentationConfig = {}) {
     super(PACKAGE_NAME, PACKAGE_VERSION, config);
@@ -58,6 +60,11 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
   override setConfig(config: McpInstrumentationConfig = {}): void {
     super.setConfig(config);
     this._resolved = resolveOptions(this._config);
+  }
+
+  /** Called by the base class whenever the meter changes (construction, `setMeterProvider`). */
+  protected override _updateMetricInstruments(): void {
+    this._metrics = new McpMetrics(this.meter);
   }
 
   protected init() {
@@ -117,6 +124,7 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
         return result;
       };
     });
+    const sent = this.sentRequests();
     this._wrap(prototype, "_onclose", (original: OnClose) => {
       return function _onclose(this: ProtocolLike) {
         const transport = this._transport;
@@ -124,10 +132,10 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
           original.call(this);
         } finally {
           requests.closed(transport);
+          sent.closed(transport);
         }
       };
     });
-    const sent = this.sentRequests();
     this._wrap(prototype, "request", (original: SendRequest) => {
       return function request(this: ProtocolLike, outgoing: McpRequest, ...rest: unknown[]) {
         return sent.send(this, outgoing, (withContext) =>
@@ -148,6 +156,7 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
       () => this.tracer,
       () => this._resolved,
       this._diag,
+      () => this._metrics,
     );
     return this._sentRequests;
   }
@@ -157,6 +166,7 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
       () => this.tracer,
       () => this._resolved,
       this._diag,
+      () => this._metrics,
     );
     return this._requests;
   }

@@ -1,7 +1,14 @@
-import { type DiagLogger, type Span, SpanKind, SpanStatusCode } from "@opentelemetry/api";
+import {
+  type Attributes,
+  type DiagLogger,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+} from "@opentelemetry/api";
 import { safeExecuteInTheMiddle } from "@opentelemetry/instrumentation";
 import { CLIENT_FAULT_CODES, type Peers } from "./attributes.js";
 import { prepareCaptured, toJson, toolErrorText, truncate, userIntentOf } from "./content.js";
+import type { McpMetrics, Outcome } from "./metrics.js";
 import {
   ATTR_ERROR_TYPE,
   ATTR_GEN_AI_PROMPT_VARIABLE_PREFIX,
@@ -58,8 +65,12 @@ export function guard<T>(diag: DiagLogger, name: string, run: () => T): T | unde
  * must settle before it ends. The end time is always when the response was sent (SERVER) or
  * received (CLIENT): waiting for that work never stretches the span, nor delays the response.
  */
-export class RequestSpan {
+export class RequestSpan implements Outcome {
   ended = false;
+  /** `error.type` and `rpc.response.status_code` as recorded on the span, for the metric. */
+  errorType: string | undefined;
+  statusCode: string | undefined;
+  private measured: { metrics: McpMetrics; attributes: Attributes; startedAt: number } | undefined;
   private waits: Promise<void>[] | undefined;
   private waitLabels: string[] = [];
   private deadline = 0;
@@ -74,6 +85,14 @@ export class RequestSpan {
     private readonly diag: DiagLogger,
     readonly kind: SpanKind.SERVER | SpanKind.CLIENT = SpanKind.SERVER,
   ) {}
+
+  /**
+   * Records this request's duration in `metrics` when the span ends, with the allowed subset of
+   * `attributes` (the span's start attributes, shared, not copied). Only when metrics are on.
+   */
+  measureWith(metrics: McpMetrics, attributes: Attributes): void {
+    this.measured = { metrics, attributes, startedAt: performance.now() };
+  }
 
   /** Records a captured string (redacted, truncated); never the unredacted text. */
   capture(key: string, text: string): void {
@@ -165,16 +184,22 @@ export class RequestSpan {
     if (this.ended) return;
     this.ended = true;
     if (unanswered) {
+      this.errorType = ERROR_TYPE_VALUE_OTHER;
       this.span.setAttribute(ATTR_ERROR_TYPE, ERROR_TYPE_VALUE_OTHER);
       this.span.setStatus({ code: SpanStatusCode.ERROR, message: unanswered });
     }
     this.span.end(endTime);
+    const measured = this.measured;
+    if (measured === undefined) return;
+    const seconds = ((endTime ?? performance.now()) - measured.startedAt) / 1000;
+    measured.metrics.recordOperation(this.kind, measured.attributes, this, seconds);
   }
 
   private recordResult(result: Record<string, unknown> | undefined): void {
     const { span, request } = this;
     if (request.method === "tools/call") {
       if (result?.isError === true) {
+        this.errorType = ERROR_TYPE_VALUE_TOOL_ERROR;
         span.setAttribute(ATTR_ERROR_TYPE, ERROR_TYPE_VALUE_TOOL_ERROR);
         span.setStatus({ code: SpanStatusCode.ERROR, message: toolErrorText(result) });
       }
@@ -188,13 +213,14 @@ export class RequestSpan {
   private recordJsonRpcError(error: NonNullable<JsonRpcResponse["error"]>): void {
     const code = typeof error.code === "number" ? error.code : undefined;
     const message = typeof error.message === "string" ? error.message : "JSON-RPC error";
-    if (code !== undefined) this.span.setAttribute(ATTR_RPC_RESPONSE_STATUS_CODE, String(code));
+    if (code !== undefined) {
+      this.statusCode = String(code);
+      this.span.setAttribute(ATTR_RPC_RESPONSE_STATUS_CODE, this.statusCode);
+    }
     // The client's own mistakes are not errors of the server; to the client they are.
     if (code !== undefined && this.kind === SpanKind.SERVER && CLIENT_FAULT_CODES.has(code)) return;
-    this.span.setAttribute(
-      ATTR_ERROR_TYPE,
-      code !== undefined ? String(code) : ERROR_TYPE_VALUE_OTHER,
-    );
+    this.errorType = code !== undefined ? String(code) : ERROR_TYPE_VALUE_OTHER;
+    this.span.setAttribute(ATTR_ERROR_TYPE, this.errorType);
     this.span.recordException({ name: "McpError", message });
     this.span.setStatus({ code: SpanStatusCode.ERROR, message });
   }
@@ -206,11 +232,11 @@ export class RequestSpan {
     const message = error instanceof Error ? error.message : String(error);
     try {
       if (typeof code === "number") {
-        this.span.setAttribute(ATTR_RPC_RESPONSE_STATUS_CODE, String(code));
-        this.span.setAttribute(ATTR_ERROR_TYPE, String(code));
-      } else {
-        this.span.setAttribute(ATTR_ERROR_TYPE, ERROR_TYPE_VALUE_OTHER);
+        this.statusCode = String(code);
+        this.span.setAttribute(ATTR_RPC_RESPONSE_STATUS_CODE, this.statusCode);
       }
+      this.errorType = typeof code === "number" ? String(code) : ERROR_TYPE_VALUE_OTHER;
+      this.span.setAttribute(ATTR_ERROR_TYPE, this.errorType);
       this.span.recordException(error instanceof Error ? error : message);
       this.span.setStatus({ code: SpanStatusCode.ERROR, message });
     } catch (recordError) {
