@@ -7,7 +7,6 @@ import { hash } from "node:crypto";
 import { type Attributes, type AttributeValue, SpanKind, SpanStatusCode } from "@opentelemetry/api";
 import { hrTimeToMilliseconds } from "@opentelemetry/core";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace";
-import { PublishEventRequestEventTypeEnum } from "mcpcat-api";
 import { CLIENT_FAULT_CODES } from "../attributes.js";
 import {
   ATTR_ERROR_TYPE,
@@ -35,15 +34,14 @@ import {
 } from "../semconv.js";
 import { PACKAGE_NAME, PACKAGE_VERSION } from "../version.js";
 import type { MCPCatEvent, SpanToEventOptions } from "./types.js";
+import { VOCABULARIES, type Vocabulary } from "./vocabulary.js";
 
-const KNOWN_EVENT_TYPES: ReadonlySet<string> = new Set(
-  Object.values(PublishEventRequestEventTypeEnum),
-);
 const DEFAULT_SDK_LANGUAGE = "TypeScript";
-const DEFAULT_MCPCAT_VERSION = `${PACKAGE_NAME}/${PACKAGE_VERSION}`;
+const DEFAULT_SDK_VERSION = `${PACKAGE_NAME}/${PACKAGE_VERSION}`;
 
 /**
- * Maps a span of `McpInstrumentation` to an MCPCat event (a `mcpcat-api` `PublishEventRequest`).
+ * Maps a span of `McpInstrumentation` to an event of the AgentCat API (an `agentcat-api`
+ * `PublishEventRequest`), or of the legacy MCPCat API with `vocabulary: "mcpcat"`.
  *
  * Returns `null` for every span that is not an MCP SERVER span (a span with `mcp.method.name`)
  * nor an `mcpcat:identify` span: CLIENT spans and other instrumentations' spans are ignored, as
@@ -52,7 +50,8 @@ const DEFAULT_MCPCAT_VERSION = `${PACKAGE_NAME}/${PACKAGE_VERSION}`;
  */
 export function spanToEvent(span: ReadableSpan, options: SpanToEventOptions): MCPCatEvent | null {
   const attrs = span.attributes;
-  const eventType = eventTypeOf(span, options.includeUnknownMethods === true);
+  const vocabulary = VOCABULARIES[options.vocabulary ?? "agentcat"];
+  const eventType = eventTypeOf(span, options.includeUnknownMethods === true, vocabulary);
   if (eventType === null) return null;
 
   const { traceId, spanId } = span.spanContext();
@@ -66,8 +65,9 @@ export function spanToEvent(span: ReadableSpan, options: SpanToEventOptions): MC
     // Whole milliseconds: the API stores an integer.
     duration: Math.max(0, Math.round(hrTimeToMilliseconds(span.duration))),
     sdkLanguage: options.sdkLanguage ?? DEFAULT_SDK_LANGUAGE,
-    mcpcatVersion: options.mcpcatVersion ?? DEFAULT_MCPCAT_VERSION,
   };
+  event[vocabulary.versionField] =
+    options.sdkVersion ?? options.mcpcatVersion ?? DEFAULT_SDK_VERSION;
   setIfDefined(event, "resourceName", resourceNameOf(attrs));
   setIfDefined(event, "serverName", str(attrs[ATTR_MCPCAT_SERVER_NAME]));
   setIfDefined(event, "serverVersion", str(attrs[ATTR_MCPCAT_SERVER_VERSION]));
@@ -89,24 +89,35 @@ export function spanToEvent(span: ReadableSpan, options: SpanToEventOptions): MC
   return event;
 }
 
-/** The MCPCat event type a span maps to, or `null` when it makes no event. */
-export function eventTypeOf(span: ReadableSpan, includeUnknown: boolean): string | null {
-  if (span.name === MCPCAT_IDENTIFY_SPAN_NAME)
-    return PublishEventRequestEventTypeEnum.mcpcatIdentify;
+/** The event type a span maps to in `vocabulary`, or `null` when it makes no event. */
+export function eventTypeOf(
+  span: ReadableSpan,
+  includeUnknown: boolean,
+  vocabulary: Vocabulary = VOCABULARIES.agentcat,
+): string | null {
+  if (span.name === MCPCAT_IDENTIFY_SPAN_NAME) return vocabulary.identifyEventType;
   if (span.kind !== SpanKind.SERVER) return null;
   const method = str(span.attributes[ATTR_MCP_METHOD_NAME]);
   if (method === undefined) return null;
   const type = `mcp:${method}`;
-  return includeUnknown || KNOWN_EVENT_TYPES.has(type) ? type : null;
+  return includeUnknown || vocabulary.eventTypes.has(type) ? type : null;
 }
 
-/** True when the span would be an event but for its method (counted by the exporter). */
-export function isUnknownMethodSpan(span: ReadableSpan): boolean {
+/**
+ * True when the span would be an event but for its method (counted by the exporter). A
+ * notification span (`captureNotifications`) is not an event to miss: the APIs have none.
+ */
+export function isUnknownMethodSpan(
+  span: ReadableSpan,
+  vocabulary: Vocabulary = VOCABULARIES.agentcat,
+): boolean {
+  const method = span.attributes[ATTR_MCP_METHOD_NAME];
   return (
     span.kind === SpanKind.SERVER &&
     span.name !== MCPCAT_IDENTIFY_SPAN_NAME &&
-    typeof span.attributes[ATTR_MCP_METHOD_NAME] === "string" &&
-    !KNOWN_EVENT_TYPES.has(`mcp:${span.attributes[ATTR_MCP_METHOD_NAME]}`)
+    typeof method === "string" &&
+    !method.startsWith("notifications/") &&
+    !vocabulary.eventTypes.has(`mcp:${method}`)
   );
 }
 
