@@ -4,6 +4,7 @@ import { DEFAULT_MAX_CONTENT_LENGTH } from "./content.js";
 import { ENV, readBooleanEnv } from "./env.js";
 import { DEFAULT_IDENTIFY_TIMEOUT_MS } from "./identity.js";
 import { McpMetrics } from "./metrics.js";
+import { type McpNotification, NotificationTracer } from "./notification-spans.js";
 import type { ResolvedOptions } from "./request-span.js";
 import {
   hookV1CommonJs,
@@ -18,6 +19,12 @@ import { PACKAGE_NAME, PACKAGE_VERSION } from "./version.js";
 type OnRequest = (this: ProtocolLike, request: McpRequest, extra?: unknown) => void;
 type OnCancel = (this: ProtocolLike, notification: { params?: { requestId?: unknown } }) => unknown;
 type OnClose = (this: ProtocolLike) => void;
+type OnNotification = (this: ProtocolLike, notification: McpNotification) => void;
+type SendNotification = (
+  this: ProtocolLike,
+  notification: McpNotification,
+  ...rest: unknown[]
+) => Promise<void>;
 type SendRequest = (
   this: ProtocolLike,
   request: McpRequest,
@@ -31,6 +38,8 @@ interface ProtocolPrototype {
   request: SendRequest;
 }
 const WRAPPED = ["_onrequest", "_oncancel", "_onclose", "request"] as const;
+/** Wrapped where present, for `captureNotifications` (which decides per message, at run time). */
+const NOTIFICATION_METHODS = ["_onnotification", "notification"] as const;
 
 /**
  * OpenTelemetry instrumentation for the official MCP TypeScript SDK: one SERVER span per MCP
@@ -52,6 +61,7 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
   declare private _cjsHook: { unhook(): void } | undefined;
   declare private _patched: Set<ProtocolPrototype> | undefined;
   declare private _metrics: McpMetrics;
+  declare private _notifications: NotificationTracer | undefined;
 
   constructor(config: McpInstrumentationConfig = {}) {
     super(PACKAGE_NAME, PACKAGE_VERSION, config);
@@ -143,12 +153,48 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
         );
       };
     });
+    this.patchNotifications(prototype);
     this._patched ??= new Set();
     this._patched.add(prototype);
   }
 
+  private patchNotifications(prototype: ProtocolPrototype): void {
+    const target = prototype as unknown as {
+      _onnotification: OnNotification;
+      notification: SendNotification;
+    };
+    if (NOTIFICATION_METHODS.some((name) => typeof target[name] !== "function")) return;
+    this._notifications ??= new NotificationTracer(
+      () => this.tracer,
+      () => this._resolved,
+      this._diag,
+      (protocol, transport, options) => this.requests().connectionOf(protocol, transport, options),
+    );
+    const notifications = this._notifications;
+    this._wrap(target, "_onnotification", (original: OnNotification) => {
+      return function _onnotification(this: ProtocolLike, notification: McpNotification) {
+        notifications.received(this, notification, () => original.call(this, notification));
+      };
+    });
+    this._wrap(target, "notification", (original: SendNotification) => {
+      return function notification(
+        this: ProtocolLike,
+        outgoing: McpNotification,
+        ...rest: unknown[]
+      ) {
+        return notifications.send(this, outgoing, (withContext) =>
+          original.call(this, withContext, ...rest),
+        );
+      };
+    });
+  }
+
   private unwrapAll(prototype: ProtocolPrototype): void {
     for (const name of WRAPPED) this._unwrap(prototype, name);
+    const target = prototype as unknown as Record<string, unknown>;
+    for (const name of NOTIFICATION_METHODS) {
+      if (isWrapped(target[name])) this._unwrap(target, name);
+    }
   }
 
   private sentRequests(): ClientRequestTracer {

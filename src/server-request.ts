@@ -141,7 +141,8 @@ export class ServerRequestTracer {
     connection.pending.clear();
   }
 
-  private connectionOf(
+  /** This connection's state, made at its first message; shared with notification spans. */
+  connectionOf(
     protocol: ProtocolLike,
     transport: TransportLike,
     options: ResolvedOptions,
