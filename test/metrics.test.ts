@@ -135,6 +135,33 @@ describe("operation durations, in memory", () => {
     expect(point?.value.buckets.counts[3]).toBe(1);
   });
 
+  it("a cancelled request is measured once on each side, with error.type _OTHER", async () => {
+    const metrics = freshMetrics(instrumentation);
+    const { client } = await connectInMemory(buildServer());
+    cleanups.push(() => client.close());
+    const controller = new AbortController();
+    const call = client.callTool({ name: "sleep", arguments: { ms: 300 } }, undefined, {
+      signal: controller.signal,
+    });
+    setTimeout(() => controller.abort(), 20);
+    await expect(call).rejects.toThrow();
+    await waitFor(() => mcpSpans(exporter).length === 2, "the cancelled SERVER span");
+    await waitFor(() => clientSpans(exporter).length === 2, "the failed CLIENT span");
+    // The server's span got no response to record: _OTHER. The client's has the SDK's error
+    // code; the metric carries what the span carries.
+    const clientErrorType = clientSpans(exporter)[1]?.attributes["error.type"];
+    expect(clientErrorType).toBeDefined();
+    for (const [name, errorType] of [
+      [SERVER_OP, "_OTHER"],
+      [CLIENT_OP, clientErrorType],
+    ] as const) {
+      const points = pointsWith(await metrics.histogram(name), { "gen_ai.tool.name": "sleep" });
+      expect(points.map((p) => [p.value.count, p.attributes["error.type"]])).toEqual([
+        [1, errorType],
+      ]);
+    }
+  });
+
   it("follows setMeterProvider: a replaced provider gets nothing more", async () => {
     const first = freshMetrics(instrumentation);
     const { client } = await connectInMemory(buildServer());
