@@ -34,7 +34,7 @@ import {
 } from "../semconv.js";
 import { PACKAGE_NAME, PACKAGE_VERSION } from "../version.js";
 import type { MCPCatEvent, SpanToEventOptions } from "./types.js";
-import { VOCABULARIES, type Vocabulary } from "./vocabulary.js";
+import { VOCABULARIES, type Vocabulary, vocabularyNamed } from "./vocabulary.js";
 
 const DEFAULT_SDK_LANGUAGE = "TypeScript";
 const DEFAULT_SDK_VERSION = `${PACKAGE_NAME}/${PACKAGE_VERSION}`;
@@ -50,7 +50,7 @@ const DEFAULT_SDK_VERSION = `${PACKAGE_NAME}/${PACKAGE_VERSION}`;
  */
 export function spanToEvent(span: ReadableSpan, options: SpanToEventOptions): MCPCatEvent | null {
   const attrs = span.attributes;
-  const vocabulary = VOCABULARIES[options.vocabulary ?? "agentcat"];
+  const vocabulary = vocabularyNamed(options.vocabulary);
   const eventType = eventTypeOf(span, options.includeUnknownMethods === true, vocabulary);
   if (eventType === null) return null;
 

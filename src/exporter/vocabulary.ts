@@ -59,11 +59,15 @@ export const LEGACY_API_HOST = "api.mcpcat.io";
  * the legacy host, else the current one (whatever else it points to: a proxy, a stand-in).
  */
 export function vocabularyFor(asked: ApiVocabulary | undefined, url: URL): Vocabulary {
-  if (asked !== undefined) {
-    if (!Object.hasOwn(VOCABULARIES, asked)) {
-      throw new Error(`MCPCatExporter: vocabulary must be "agentcat" or "mcpcat", not ${asked}`);
-    }
-    return VOCABULARIES[asked];
-  }
+  if (asked !== undefined) return vocabularyNamed(asked);
   return VOCABULARIES[url.hostname === LEGACY_API_HOST ? "mcpcat" : "agentcat"];
+}
+
+/** The vocabulary called `name` (default the current one); throws on any other name. */
+export function vocabularyNamed(name: ApiVocabulary | undefined): Vocabulary {
+  if (name === undefined) return VOCABULARIES.agentcat;
+  if (!Object.hasOwn(VOCABULARIES, name)) {
+    throw new Error(`vocabulary must be "agentcat" or "mcpcat", not ${JSON.stringify(name)}`);
+  }
+  return VOCABULARIES[name];
 }
