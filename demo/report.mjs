@@ -36,7 +36,7 @@ export function spanTable(spans) {
       a["mcp.method.name"],
       target,
       user,
-      a["mcp.client.name"] ?? MISSING,
+      a["mcpcat.client.name"] ?? MISSING,
       session,
       `${ms(span)} ms`,
       statusOf(span),

@@ -158,7 +158,7 @@ function selfCheck(mcpcatOtel, exportedText, spans, users) {
     if (exportedText.includes(token)) problems.push("a bearer token was recorded");
   }
   for (const span of spans) {
-    const client = span.attributes[mcpcatOtel.ATTR_MCP_CLIENT_NAME];
+    const client = span.attributes[mcpcatOtel.ATTR_MCPCAT_CLIENT_NAME];
     const user = span.attributes[mcpcatOtel.ATTR_USER_ID];
     if (!(client in CALLERS)) problems.push(`span ${span.name} has no known client (${client})`);
     else if (CALLERS[client] !== user)

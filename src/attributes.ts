@@ -4,14 +4,14 @@ import {
   ATTR_GEN_AI_PROMPT_NAME,
   ATTR_GEN_AI_TOOL_NAME,
   ATTR_JSONRPC_REQUEST_ID,
-  ATTR_MCP_CLIENT_NAME,
-  ATTR_MCP_CLIENT_VERSION,
   ATTR_MCP_METHOD_NAME,
   ATTR_MCP_PROTOCOL_VERSION,
   ATTR_MCP_RESOURCE_URI,
-  ATTR_MCP_SERVER_NAME,
-  ATTR_MCP_SERVER_VERSION,
   ATTR_MCP_SESSION_ID,
+  ATTR_MCPCAT_CLIENT_NAME,
+  ATTR_MCPCAT_CLIENT_VERSION,
+  ATTR_MCPCAT_SERVER_NAME,
+  ATTR_MCPCAT_SERVER_VERSION,
   ATTR_NETWORK_PROTOCOL_NAME,
   ATTR_NETWORK_TRANSPORT,
   GEN_AI_OPERATION_NAME_VALUE_EXECUTE_TOOL,
@@ -89,14 +89,35 @@ export function addSessionAndPeers(
   peers: Peers,
 ): void {
   if (sessionId !== undefined) attributes[ATTR_MCP_SESSION_ID] = sessionId;
-  setIfString(attributes, ATTR_MCP_SERVER_NAME, peers.serverName);
-  setIfString(attributes, ATTR_MCP_SERVER_VERSION, peers.serverVersion);
-  setIfString(attributes, ATTR_MCP_CLIENT_NAME, peers.clientName);
-  setIfString(attributes, ATTR_MCP_CLIENT_VERSION, peers.clientVersion);
+  setIfString(attributes, ATTR_MCPCAT_SERVER_NAME, peers.serverName);
+  setIfString(attributes, ATTR_MCPCAT_SERVER_VERSION, peers.serverVersion);
+  setIfString(attributes, ATTR_MCPCAT_CLIENT_NAME, peers.clientName);
+  setIfString(attributes, ATTR_MCPCAT_CLIENT_VERSION, peers.clientVersion);
 }
 
 function setIfString(attributes: Attributes, key: string, value: unknown): void {
   if (typeof value === "string" && value !== "") attributes[key] = value;
+}
+
+/** The server a CLIENT sends to over HTTP: `server.address` and `server.port`. */
+export interface ServerEndpoint {
+  address: string;
+  port: number;
+}
+
+/**
+ * Where an HTTP client transport sends (the SDK's Streamable HTTP and SSE client transports keep
+ * their URL in `_url`); `undefined` for any other transport. The port is the URL's, else the
+ * scheme's default, as the conventions ask.
+ */
+export function serverEndpointOf(transport: object): ServerEndpoint | undefined {
+  const url = (transport as { _url?: unknown })._url;
+  if (!(url instanceof URL) || (url.protocol !== "http:" && url.protocol !== "https:")) {
+    return undefined;
+  }
+  const port = url.port !== "" ? Number(url.port) : url.protocol === "https:" ? 443 : 80;
+  // URL keeps the brackets of an IPv6 host; the convention's value is the bare address.
+  return { address: url.hostname.replace(/^\[(.*)\]$/, "$1"), port };
 }
 
 /** A single header value, whatever shape the transport gives headers in. */

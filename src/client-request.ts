@@ -6,9 +6,18 @@ import {
   type Tracer,
   trace,
 } from "@opentelemetry/api";
-import { type Peers, requestAttributes, spanNameOf, targetOf } from "./attributes.js";
+import {
+  type Peers,
+  requestAttributes,
+  type ServerEndpoint,
+  serverEndpointOf,
+  spanNameOf,
+  targetOf,
+} from "./attributes.js";
+import type { McpMetrics } from "./metrics.js";
 import { withContextInMeta } from "./propagation.js";
 import { RequestSpan, type ResolvedOptions } from "./request-span.js";
+import { ATTR_SERVER_ADDRESS, ATTR_SERVER_PORT } from "./semconv.js";
 import type { ProtocolLike } from "./server-request.js";
 import {
   type ConnectionState,
@@ -26,18 +35,45 @@ interface SendingProtocol extends ProtocolLike {
   _clientVersion?: { name?: string; version?: string };
 }
 
+/** What a sending side remembers about one connection. */
+interface ClientConnection extends ConnectionState {
+  /** `server.address` / `server.port`, for HTTP client transports. */
+  readonly endpoint: ServerEndpoint | undefined;
+  /** `performance.now()` at the connection's first request: the session duration's start. */
+  readonly startedAt: number;
+  /** The protocol is a `Client` (a `Server` sending requests to its client makes no client session). */
+  readonly isClient: boolean;
+  /** A request saw a session id: the connection is a stateful session (measured at close). */
+  hadSession: boolean;
+  sessionMeasured: boolean;
+}
+
 /**
  * Makes one CLIENT span per request a `Client` (or a `Server`, for server-initiated requests
  * such as sampling) sends, and carries its context to the other side in `params._meta`.
  */
 export class ClientRequestTracer {
-  private readonly connections = new WeakMap<object, ConnectionState>();
+  private readonly connections = new WeakMap<object, ClientConnection>();
 
   constructor(
     private readonly getTracer: () => Tracer,
     private readonly getOptions: () => ResolvedOptions,
     private readonly diag: DiagLogger,
+    private readonly getMetrics: () => McpMetrics,
   ) {}
+
+  /** A connection closed: a stateful client session ends, and its duration is recorded. */
+  closed(transport: TransportLike | undefined): void {
+    const connection = transport && this.connections.get(transport);
+    if (!connection?.isClient || !connection.hadSession || connection.sessionMeasured) return;
+    connection.sessionMeasured = true;
+    const { endpoint } = connection;
+    this.getMetrics().recordSession(
+      SpanKind.CLIENT,
+      { ...connection, serverAddress: endpoint?.address, serverPort: endpoint?.port },
+      (performance.now() - connection.startedAt) / 1000,
+    );
+  }
 
   /** Runs the SDK's own `request` with the span active and the context in `_meta`. */
   send(
@@ -91,11 +127,19 @@ export class ClientRequestTracer {
     const options = this.getOptions();
     let connection = this.connections.get(transport);
     if (!connection) {
-      connection = newConnectionState(transport, options.stateless === true);
+      connection = {
+        ...newConnectionState(transport, options.stateless === true),
+        endpoint: serverEndpointOf(transport),
+        startedAt: performance.now(),
+        isClient: protocol._serverInfo === undefined,
+        hadSession: false,
+        sessionMeasured: false,
+      };
       this.connections.set(transport, connection);
     }
     const target = targetOf(request);
     const sessionId = sessionIdOf(connection, transport);
+    if (sessionId !== undefined) connection.hadSession = true;
     const peers = peersOf(protocol);
     const id = protocol._requestMessageId;
     const withId = typeof id === "number" ? { ...request, id } : request;
@@ -108,6 +152,10 @@ export class ClientRequestTracer {
       peers,
       typeof protocolVersion === "string" ? protocolVersion : connection.protocolVersion,
     );
+    if (connection.endpoint !== undefined) {
+      attributes[ATTR_SERVER_ADDRESS] = connection.endpoint.address;
+      attributes[ATTR_SERVER_PORT] = connection.endpoint.port;
+    }
     const active = context.active();
     const span = this.getTracer().startSpan(
       spanNameOf(request.method, target),
@@ -124,7 +172,10 @@ export class ClientRequestTracer {
       this.diag,
       SpanKind.CLIENT,
     );
+    const metrics = this.getMetrics();
+    if (metrics.measuresOperations) tracked.measureWith(metrics, attributes);
     if (request.method === "tools/call") tracked.captureToolCall();
+    else if (request.method === "prompts/get") tracked.capturePromptArguments();
     return [tracked, trace.setSpan(active, span)];
   }
 }

@@ -3,10 +3,24 @@ import { diag } from "@opentelemetry/api";
 /** Every environment variable this package reads, in one place. */
 export const ENV = {
   stateless: "MCPCAT_STATELESS",
+  /** The current name; wins over {@link ENV.projectId}. */
+  agentcatProjectId: "AGENTCAT_PROJECT_ID",
   projectId: "MCPCAT_PROJECT_ID",
+  /** The current name; wins over {@link ENV.apiUrl}, as in the vendor's own SDK. */
+  agentcatApiUrl: "AGENTCAT_API_URL",
   apiUrl: "MCPCAT_API_URL",
   captureContent: "MCPCAT_CAPTURE_CONTENT",
 } as const;
+
+/** The project id from the environment: `AGENTCAT_PROJECT_ID`, else `MCPCAT_PROJECT_ID`. */
+export function projectIdFromEnv(): string | undefined {
+  return readStringEnv(ENV.agentcatProjectId) ?? readStringEnv(ENV.projectId);
+}
+
+/** The API base URL from the environment: `AGENTCAT_API_URL`, else `MCPCAT_API_URL`. */
+export function apiUrlFromEnv(): string | undefined {
+  return readStringEnv(ENV.agentcatApiUrl) ?? readStringEnv(ENV.apiUrl);
+}
 
 const TRUE_VALUES = new Set(["1", "true", "yes"]);
 const FALSE_VALUES = new Set(["0", "false", "no"]);

@@ -1,6 +1,7 @@
-export { MCPCatExporter } from "./exporter/mcpcat-exporter.js";
+export { AgentCatExporter, MCPCatExporter } from "./exporter/mcpcat-exporter.js";
 export { spanToEvent } from "./exporter/span-to-event.js";
 export type {
+  ApiVocabulary,
   MCPCatEvent,
   MCPCatExporterOptions,
   MCPCatExporterStats,

@@ -3,6 +3,8 @@ import { ClientRequestTracer } from "./client-request.js";
 import { DEFAULT_MAX_CONTENT_LENGTH } from "./content.js";
 import { ENV, readBooleanEnv } from "./env.js";
 import { DEFAULT_IDENTIFY_TIMEOUT_MS } from "./identity.js";
+import { McpMetrics } from "./metrics.js";
+import { type McpNotification, NotificationTracer } from "./notification-spans.js";
 import type { ResolvedOptions } from "./request-span.js";
 import {
   hookV1CommonJs,
@@ -17,6 +19,12 @@ import { PACKAGE_NAME, PACKAGE_VERSION } from "./version.js";
 type OnRequest = (this: ProtocolLike, request: McpRequest, extra?: unknown) => void;
 type OnCancel = (this: ProtocolLike, notification: { params?: { requestId?: unknown } }) => unknown;
 type OnClose = (this: ProtocolLike) => void;
+type OnNotification = (this: ProtocolLike, notification: McpNotification) => void;
+type SendNotification = (
+  this: ProtocolLike,
+  notification: McpNotification,
+  ...rest: unknown[]
+) => Promise<void>;
 type SendRequest = (
   this: ProtocolLike,
   request: McpRequest,
@@ -30,6 +38,8 @@ interface ProtocolPrototype {
   request: SendRequest;
 }
 const WRAPPED = ["_onrequest", "_oncancel", "_onclose", "request"] as const;
+/** Wrapped where present, for `captureNotifications` (which decides per message, at run time). */
+const NOTIFICATION_METHODS = ["_onnotification", "notification"] as const;
 
 /**
  * OpenTelemetry instrumentation for the official MCP TypeScript SDK: one SERVER span per MCP
@@ -50,6 +60,8 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
   declare private _sentRequests: ClientRequestTracer | undefined;
   declare private _cjsHook: { unhook(): void } | undefined;
   declare private _patched: Set<ProtocolPrototype> | undefined;
+  declare private _metrics: McpMetrics;
+  declare private _notifications: NotificationTracer | undefined;
 
   constructor(config: McpInstrumentationConfig = {}) {
     super(PACKAGE_NAME, PACKAGE_VERSION, config);
@@ -58,6 +70,11 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
   override setConfig(config: McpInstrumentationConfig = {}): void {
     super.setConfig(config);
     this._resolved = resolveOptions(this._config);
+  }
+
+  /** Called by the base class whenever the meter changes (construction, `setMeterProvider`). */
+  protected override _updateMetricInstruments(): void {
+    this._metrics = new McpMetrics(this.meter);
   }
 
   protected init() {
@@ -117,6 +134,7 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
         return result;
       };
     });
+    const sent = this.sentRequests();
     this._wrap(prototype, "_onclose", (original: OnClose) => {
       return function _onclose(this: ProtocolLike) {
         const transport = this._transport;
@@ -124,10 +142,10 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
           original.call(this);
         } finally {
           requests.closed(transport);
+          sent.closed(transport);
         }
       };
     });
-    const sent = this.sentRequests();
     this._wrap(prototype, "request", (original: SendRequest) => {
       return function request(this: ProtocolLike, outgoing: McpRequest, ...rest: unknown[]) {
         return sent.send(this, outgoing, (withContext) =>
@@ -135,12 +153,48 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
         );
       };
     });
+    this.patchNotifications(prototype);
     this._patched ??= new Set();
     this._patched.add(prototype);
   }
 
+  private patchNotifications(prototype: ProtocolPrototype): void {
+    const target = prototype as unknown as {
+      _onnotification: OnNotification;
+      notification: SendNotification;
+    };
+    if (NOTIFICATION_METHODS.some((name) => typeof target[name] !== "function")) return;
+    this._notifications ??= new NotificationTracer(
+      () => this.tracer,
+      () => this._resolved,
+      this._diag,
+      (protocol, transport, options) => this.requests().connectionOf(protocol, transport, options),
+    );
+    const notifications = this._notifications;
+    this._wrap(target, "_onnotification", (original: OnNotification) => {
+      return function _onnotification(this: ProtocolLike, notification: McpNotification) {
+        notifications.received(this, notification, () => original.call(this, notification));
+      };
+    });
+    this._wrap(target, "notification", (original: SendNotification) => {
+      return function notification(
+        this: ProtocolLike,
+        outgoing: McpNotification,
+        ...rest: unknown[]
+      ) {
+        return notifications.send(this, outgoing, (withContext) =>
+          original.call(this, withContext, ...rest),
+        );
+      };
+    });
+  }
+
   private unwrapAll(prototype: ProtocolPrototype): void {
     for (const name of WRAPPED) this._unwrap(prototype, name);
+    const target = prototype as unknown as Record<string, unknown>;
+    for (const name of NOTIFICATION_METHODS) {
+      if (isWrapped(target[name])) this._unwrap(target, name);
+    }
   }
 
   private sentRequests(): ClientRequestTracer {
@@ -148,6 +202,7 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
       () => this.tracer,
       () => this._resolved,
       this._diag,
+      () => this._metrics,
     );
     return this._sentRequests;
   }
@@ -157,6 +212,7 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
       () => this.tracer,
       () => this._resolved,
       this._diag,
+      () => this._metrics,
     );
     return this._requests;
   }

@@ -1,9 +1,17 @@
-import { type DiagLogger, type Span, SpanKind, SpanStatusCode } from "@opentelemetry/api";
+import {
+  type Attributes,
+  type DiagLogger,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+} from "@opentelemetry/api";
 import { safeExecuteInTheMiddle } from "@opentelemetry/instrumentation";
 import { CLIENT_FAULT_CODES, type Peers } from "./attributes.js";
-import { prepareCaptured, toJson, toolErrorText, userIntentOf } from "./content.js";
+import { prepareCaptured, toJson, toolErrorText, truncate, userIntentOf } from "./content.js";
+import type { McpMetrics, Outcome } from "./metrics.js";
 import {
   ATTR_ERROR_TYPE,
+  ATTR_GEN_AI_PROMPT_VARIABLE_PREFIX,
   ATTR_GEN_AI_TOOL_CALL_ARGUMENTS,
   ATTR_GEN_AI_TOOL_CALL_RESULT,
   ATTR_MCP_PROTOCOL_VERSION,
@@ -14,6 +22,9 @@ import {
 } from "./semconv.js";
 import type { ConnectionState } from "./session.js";
 import type { McpInstrumentationConfig, McpRequest } from "./types.js";
+
+/** Most prompt arguments recorded per request, each as its own attribute. */
+export const MAX_PROMPT_VARIABLES = 32;
 
 /** The options of the instrumentation, resolved once from config and environment. */
 export interface ResolvedOptions {
@@ -54,8 +65,12 @@ export function guard<T>(diag: DiagLogger, name: string, run: () => T): T | unde
  * must settle before it ends. The end time is always when the response was sent (SERVER) or
  * received (CLIENT): waiting for that work never stretches the span, nor delays the response.
  */
-export class RequestSpan {
+export class RequestSpan implements Outcome {
   ended = false;
+  /** `error.type` and `rpc.response.status_code` as recorded on the span, for the metric. */
+  errorType: string | undefined;
+  statusCode: string | undefined;
+  private measured: { metrics: McpMetrics; attributes: Attributes; startedAt: number } | undefined;
   private waits: Promise<void>[] | undefined;
   private waitLabels: string[] = [];
   private deadline = 0;
@@ -70,6 +85,14 @@ export class RequestSpan {
     private readonly diag: DiagLogger,
     readonly kind: SpanKind.SERVER | SpanKind.CLIENT = SpanKind.SERVER,
   ) {}
+
+  /**
+   * Records this request's duration in `metrics` when the span ends, with the allowed subset of
+   * `attributes` (the span's start attributes, shared, not copied). Only when metrics are on.
+   */
+  measureWith(metrics: McpMetrics, attributes: Attributes): void {
+    this.measured = { metrics, attributes, startedAt: performance.now() };
+  }
 
   /** Records a captured string (redacted, truncated); never the unredacted text. */
   capture(key: string, text: string): void {
@@ -99,6 +122,23 @@ export class RequestSpan {
     const intent = userIntentOf(args);
     if (intent !== undefined) this.capture(ATTR_MCPCAT_USER_INTENT, intent);
     if (this.options.captureContent) this.captureJson(ATTR_GEN_AI_TOOL_CALL_ARGUMENTS, args);
+  }
+
+  /**
+   * A prompts/get request's arguments (only with content capture), one
+   * `gen_ai.prompt.variable.<name>` each, as the conventions name them; at most
+   * {@link MAX_PROMPT_VARIABLES}, names cut to 128 characters: both come from the caller.
+   */
+  capturePromptArguments(): void {
+    const args = this.request.params?.arguments;
+    if (!this.options.captureContent || !args || typeof args !== "object") return;
+    let count = 0;
+    for (const [name, value] of Object.entries(args)) {
+      if (++count > MAX_PROMPT_VARIABLES) break;
+      const key = ATTR_GEN_AI_PROMPT_VARIABLE_PREFIX + truncate(name, 128);
+      if (typeof value === "string") this.capture(key, value);
+      else this.captureJson(key, value);
+    }
   }
 
   captureJson(key: string, value: unknown): void {
@@ -144,16 +184,22 @@ export class RequestSpan {
     if (this.ended) return;
     this.ended = true;
     if (unanswered) {
+      this.errorType = ERROR_TYPE_VALUE_OTHER;
       this.span.setAttribute(ATTR_ERROR_TYPE, ERROR_TYPE_VALUE_OTHER);
       this.span.setStatus({ code: SpanStatusCode.ERROR, message: unanswered });
     }
     this.span.end(endTime);
+    const measured = this.measured;
+    if (measured === undefined) return;
+    const seconds = ((endTime ?? performance.now()) - measured.startedAt) / 1000;
+    measured.metrics.recordOperation(this.kind, measured.attributes, this, seconds);
   }
 
   private recordResult(result: Record<string, unknown> | undefined): void {
     const { span, request } = this;
     if (request.method === "tools/call") {
       if (result?.isError === true) {
+        this.errorType = ERROR_TYPE_VALUE_TOOL_ERROR;
         span.setAttribute(ATTR_ERROR_TYPE, ERROR_TYPE_VALUE_TOOL_ERROR);
         span.setStatus({ code: SpanStatusCode.ERROR, message: toolErrorText(result) });
       }
@@ -167,13 +213,14 @@ export class RequestSpan {
   private recordJsonRpcError(error: NonNullable<JsonRpcResponse["error"]>): void {
     const code = typeof error.code === "number" ? error.code : undefined;
     const message = typeof error.message === "string" ? error.message : "JSON-RPC error";
-    if (code !== undefined) this.span.setAttribute(ATTR_RPC_RESPONSE_STATUS_CODE, String(code));
+    if (code !== undefined) {
+      this.statusCode = String(code);
+      this.span.setAttribute(ATTR_RPC_RESPONSE_STATUS_CODE, this.statusCode);
+    }
     // The client's own mistakes are not errors of the server; to the client they are.
     if (code !== undefined && this.kind === SpanKind.SERVER && CLIENT_FAULT_CODES.has(code)) return;
-    this.span.setAttribute(
-      ATTR_ERROR_TYPE,
-      code !== undefined ? String(code) : ERROR_TYPE_VALUE_OTHER,
-    );
+    this.errorType = code !== undefined ? String(code) : ERROR_TYPE_VALUE_OTHER;
+    this.span.setAttribute(ATTR_ERROR_TYPE, this.errorType);
     this.span.recordException({ name: "McpError", message });
     this.span.setStatus({ code: SpanStatusCode.ERROR, message });
   }
@@ -185,11 +232,11 @@ export class RequestSpan {
     const message = error instanceof Error ? error.message : String(error);
     try {
       if (typeof code === "number") {
-        this.span.setAttribute(ATTR_RPC_RESPONSE_STATUS_CODE, String(code));
-        this.span.setAttribute(ATTR_ERROR_TYPE, String(code));
-      } else {
-        this.span.setAttribute(ATTR_ERROR_TYPE, ERROR_TYPE_VALUE_OTHER);
+        this.statusCode = String(code);
+        this.span.setAttribute(ATTR_RPC_RESPONSE_STATUS_CODE, this.statusCode);
       }
+      this.errorType = typeof code === "number" ? String(code) : ERROR_TYPE_VALUE_OTHER;
+      this.span.setAttribute(ATTR_ERROR_TYPE, this.errorType);
       this.span.recordException(error instanceof Error ? error : message);
       this.span.setStatus({ code: SpanStatusCode.ERROR, message });
     } catch (recordError) {

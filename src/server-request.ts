@@ -23,10 +23,10 @@ import {
   setIdentityAttributes,
   toResolvedIdentity,
 } from "./identity.js";
+import type { McpMetrics } from "./metrics.js";
 import { parentFromMeta } from "./propagation.js";
 import { guard, type JsonRpcResponse, RequestSpan, type ResolvedOptions } from "./request-span.js";
 import {
-  ATTR_MCPCAT_PROMPT_ARGUMENTS,
   ATTR_MCPCAT_PROPERTIES,
   ATTR_MCPCAT_TAG_PREFIX,
   MCPCAT_IDENTIFY_SPAN_NAME,
@@ -54,6 +54,13 @@ type RequestId = string | number;
 interface Connection extends ConnectionState {
   /** Requests awaiting their response, by JSON-RPC id (unique per connection, as the SDK assumes). */
   readonly pending: Map<RequestId, RequestSpan>;
+  /** The protocol is a `Server` (its session is a server session), not a `Client` handling requests. */
+  readonly isServer: boolean;
+  /** `performance.now()` at the first request: the session duration's start. */
+  readonly startedAt: number;
+  /** A request saw a session id: the connection is a stateful session (measured at close). */
+  hadSession: boolean;
+  sessionMeasured: boolean;
 }
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
@@ -72,6 +79,7 @@ export class ServerRequestTracer {
     private readonly getTracer: () => Tracer,
     private readonly getOptions: () => ResolvedOptions,
     private readonly diag: DiagLogger,
+    private readonly getMetrics: () => McpMetrics,
   ) {}
 
   /** Runs the SDK's own `_onrequest` with this request's span as the active context. */
@@ -120,18 +128,36 @@ export class ServerRequestTracer {
   /** A connection closed: the requests it had not answered will get no response. */
   closed(transport: TransportLike | undefined): void {
     const connection = transport && this.connections.get(transport);
-    if (!connection || connection.pending.size === 0) return;
+    if (!connection) return;
+    if (connection.isServer && connection.hadSession && !connection.sessionMeasured) {
+      connection.sessionMeasured = true;
+      const seconds = (performance.now() - connection.startedAt) / 1000;
+      this.getMetrics().recordSession(SpanKind.SERVER, connection, seconds);
+    }
+    if (connection.pending.size === 0) return;
     for (const tracked of connection.pending.values()) {
       tracked.end("connection closed before a response was sent");
     }
     connection.pending.clear();
   }
 
-  private connectionOf(transport: TransportLike, options: ResolvedOptions): Connection {
+  /** This connection's state, made at its first message; shared with notification spans. */
+  connectionOf(
+    protocol: ProtocolLike,
+    transport: TransportLike,
+    options: ResolvedOptions,
+  ): Connection {
     let connection = this.connections.get(transport);
     if (connection) return connection;
     const stateless = isStateless(options.stateless, transport);
-    connection = { ...newConnectionState(transport, stateless), pending: new Map() };
+    connection = {
+      ...newConnectionState(transport, stateless),
+      pending: new Map(),
+      isServer: protocol._serverInfo !== undefined,
+      startedAt: performance.now(),
+      hadSession: false,
+      sessionMeasured: false,
+    };
     this.connections.set(transport, connection);
     this.watchResponses(transport, connection);
     return connection;
@@ -177,9 +203,10 @@ export class ServerRequestTracer {
     extra: McpRequestExtra,
     options: ResolvedOptions,
   ): [RequestSpan, Context] {
-    const connection = this.connectionOf(transport, options);
+    const connection = this.connectionOf(protocol, transport, options);
     const target = targetOf(request);
     const sessionId = sessionIdOf(connection, transport);
+    if (sessionId !== undefined) connection.hadSession = true;
     const peers = peersOf(protocol, connection, request, extra);
     const protocolVersion =
       (connection.stateless ? undefined : connection.protocolVersion) ??
@@ -207,6 +234,8 @@ export class ServerRequestTracer {
       options,
       this.diag,
     );
+    const metrics = this.getMetrics();
+    if (metrics.measuresOperations) tracked.measureWith(metrics, attributes);
     const id = request.id as RequestId;
     connection.pending.get(id)?.end("a new request reused its id before it was answered");
     connection.pending.set(id, tracked);
@@ -246,8 +275,8 @@ export class ServerRequestTracer {
     }
     if (request.method === "tools/call") {
       tracked.captureToolCall();
-    } else if (request.method === "prompts/get" && this.getOptions().captureContent) {
-      tracked.captureJson(ATTR_MCPCAT_PROMPT_ARGUMENTS, request.params?.arguments);
+    } else if (request.method === "prompts/get") {
+      tracked.capturePromptArguments();
     }
   }
 

@@ -89,6 +89,13 @@ export interface McpInstrumentationConfig extends InstrumentationConfig {
     request: McpRequest,
     extra: McpRequestExtra,
   ) => Record<string, unknown> | null | undefined;
+  /**
+   * Also make spans for notifications: a SERVER span for each one received, a CLIENT span for
+   * each one sent (its trace context in `params._meta` when it has params). Off by default:
+   * progress and logging notifications can outnumber requests many times over. They are not
+   * measured in the operation duration metrics, and make no MCPCat event.
+   */
+  captureNotifications?: boolean;
   /** Called when a request's span starts, with the span active. */
   requestHook?: (span: Span, info: McpRequestHookInfo) => void;
   /** Called before a request's span ends, with what was sent back. */

@@ -45,7 +45,7 @@ describe("bad input is recorded safely and answered as without instrumentation",
     await waitFor(() => replies.has("init"), "initialize reply");
     expect(replies.get("init")).toHaveProperty("error");
     const span = mcpSpans(exporter).find((s) => s.name === "initialize")!;
-    expect(span.attributes["mcp.client.name"]).toBeUndefined();
+    expect(span.attributes["mcpcat.client.name"]).toBeUndefined();
     expect(span.attributes["rpc.response.status_code"]).toBeDefined();
   });
 

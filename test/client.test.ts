@@ -44,9 +44,11 @@ describe("CLIENT spans", () => {
       "jsonrpc.request.id": String(request.id),
       "gen_ai.tool.name": "echo",
       "gen_ai.operation.name": "execute_tool",
-      "mcp.server.name": "test-server",
-      "mcp.client.name": "test-client",
+      "mcpcat.server.name": "test-server",
+      "mcpcat.client.name": "test-client",
     });
+    // No server.address over a transport that has no URL.
+    expect(sent?.attributes["server.address"]).toBeUndefined();
     const { traceId, spanId } = sent!.spanContext();
     expect(request.params._meta?.traceparent).toBe(`00-${traceId}-${spanId}-01`);
     const handled = mcpSpans(exporter)[0]!;

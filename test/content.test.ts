@@ -2,7 +2,7 @@ import { SpanStatusCode } from "@opentelemetry/api";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { captureDiag } from "./helpers/diag.js";
 import { buildServer, connectInMemory } from "./helpers/servers.js";
-import { mcpSpans, setupTracing, waitFor } from "./helpers/tracing.js";
+import { clientSpans, mcpSpans, setupTracing, waitFor } from "./helpers/tracing.js";
 
 const { exporter, instrumentation } = setupTracing();
 const logs = captureDiag();
@@ -42,7 +42,34 @@ describe("captureContent", () => {
     open.push(client);
     exporter.reset();
     await client.getPrompt({ name: "greet", arguments: { who: "ada" } });
-    expect(mcpSpans(exporter)[0]!.attributes["mcpcat.prompt.arguments"]).toBe('{"who":"ada"}');
+    const span = mcpSpans(exporter)[0]!;
+    expect(span.attributes["gen_ai.prompt.variable.who"]).toBe("ada");
+    expect(span.attributes["mcpcat.prompt.arguments"]).toBeUndefined();
+  });
+
+  it("prompt variables are redacted and cut to maxContentLength, on SERVER and CLIENT spans", async () => {
+    instrumentation.setConfig({
+      captureContent: true,
+      maxContentLength: 10,
+      redact: (text) => text.replaceAll("secret", "***"),
+    });
+    const { client } = await connectInMemory(buildServer());
+    open.push(client);
+    exporter.reset();
+    await client.getPrompt({ name: "greet", arguments: { who: "my secret name is long" } });
+    await waitFor(() => clientSpans(exporter).length === 1, "the CLIENT span");
+    for (const span of [mcpSpans(exporter)[0]!, clientSpans(exporter)[0]!]) {
+      expect(span.attributes["gen_ai.prompt.variable.who"]).toBe("my *** nam");
+    }
+  });
+
+  it("records no prompt variable without captureContent", async () => {
+    const { client } = await connectInMemory(buildServer());
+    open.push(client);
+    exporter.reset();
+    await client.getPrompt({ name: "greet", arguments: { who: "ada" } });
+    const keys = Object.keys(mcpSpans(exporter)[0]!.attributes);
+    expect(keys.filter((k) => k.startsWith("gen_ai.prompt.variable."))).toEqual([]);
   });
 
   it("applies a sync redact to every captured string before recording it", async () => {

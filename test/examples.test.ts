@@ -2,8 +2,8 @@ import { readdirSync, readFileSync } from "node:fs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   ATTR_GEN_AI_TOOL_NAME,
-  ATTR_MCP_CLIENT_NAME,
   ATTR_MCP_SESSION_ID,
+  ATTR_MCPCAT_CLIENT_NAME,
   ATTR_NETWORK_TRANSPORT,
   ATTR_USER_ID,
 } from "../src/semconv.js";
@@ -84,7 +84,7 @@ describe("examples", () => {
     for (const span of receiver.spans) {
       expect(span.attributes).not.toHaveProperty(ATTR_MCP_SESSION_ID);
     }
-    expect(calls[0]?.attributes[ATTR_MCP_CLIENT_NAME]).toBe("example-client");
+    expect(calls[0]?.attributes[ATTR_MCPCAT_CLIENT_NAME]).toBe("example-client");
   });
 
   it("http-stateful.ts under sdk-otlp.ts: one session id per client, on every span", async () => {

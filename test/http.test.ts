@@ -46,8 +46,8 @@ describe("Streamable HTTP, stateful", () => {
         "mcp.session.id": sessionId,
         "network.transport": "tcp",
         "network.protocol.name": "http",
-        "mcp.client.name": "http-client",
-        "mcp.client.version": "2.0.0",
+        "mcpcat.client.name": "http-client",
+        "mcpcat.client.version": "2.0.0",
         "user.id": "alice",
       });
     }
@@ -65,6 +65,12 @@ describe("Streamable HTTP, stateful", () => {
       sessionId,
     ]);
     expect(sent.every((s) => s.attributes["network.transport"] === "tcp")).toBe(true);
+    // CLIENT spans over HTTP name the server they send to; SERVER spans do not.
+    for (const span of sent) {
+      expect(span.attributes["server.address"]).toBe("127.0.0.1");
+      expect(span.attributes["server.port"]).toBe(Number(http.url.port));
+    }
+    expect(spans.some((s) => "server.address" in s.attributes)).toBe(false);
   });
 });
 
@@ -88,14 +94,18 @@ describe("Streamable HTTP, stateless", () => {
       expect(span.attributes["network.transport"]).toBe("tcp");
     }
     expect(spans[1]?.attributes).toMatchObject({
-      "mcp.client.name": "carol-agent",
-      "mcp.client.version": "7.0",
+      "mcpcat.client.name": "carol-agent",
+      "mcpcat.client.version": "7.0",
       "mcp.protocol.version": "2025-11-25", // from the mcp-protocol-version header
     });
     expect(spansNamed(exporter, "mcpcat:identify")).toHaveLength(0);
     const sent = clientSpans(exporter);
     expect(sent).toHaveLength(2);
     expect(sent.every((s) => s.attributes["mcp.session.id"] === undefined)).toBe(true);
+    expect(sent.map((s) => s.attributes["server.port"])).toEqual([
+      Number(http.url.port),
+      Number(http.url.port),
+    ]);
   });
 
   it("the regression: 10 users, 200 concurrent calls, each span carries its own caller only", async () => {
@@ -130,7 +140,7 @@ describe("Streamable HTTP, stateless", () => {
       const caller = JSON.parse(String(span.attributes["gen_ai.tool.call.arguments"])).caller;
       expect(span.attributes["user.id"]).toBe(caller);
       expect(span.attributes["user.name"]).toBe(`name of ${caller}`);
-      expect(span.attributes["mcp.client.name"]).toBe(`agent-of-${caller}`);
+      expect(span.attributes["mcpcat.client.name"]).toBe(`agent-of-${caller}`);
       expect(span.attributes["mcp.session.id"]).toBeUndefined();
       perUser.set(caller, (perUser.get(caller) ?? 0) + 1);
     }

@@ -70,7 +70,7 @@ describe("identify", () => {
     expect(sessions.size).toBe(2);
     expect(identifies[0]?.attributes).toMatchObject({
       "user.id": "alice",
-      "mcp.server.name": "test-server",
+      "mcpcat.server.name": "test-server",
     });
 
     user = "bob";

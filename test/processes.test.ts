@@ -63,7 +63,7 @@ describe("consumer processes register with NodeSDK and get spans, no manual call
       )!;
       expect(call.kind).toBe(2); // OTLP SPAN_KIND_SERVER
       expect(attributeOf(call, "user.id")).toBe(user);
-      expect(attributeOf(call, "mcp.server.name")).toBe("consumer-server");
+      expect(attributeOf(call, "mcpcat.server.name")).toBe("consumer-server");
     });
   }
 });
@@ -120,7 +120,7 @@ describe("stdio: the server in a child process", () => {
     expect([...sessions][0]).toMatch(/^[0-9a-f-]{36}$/);
     for (const span of spans.filter((s) => attributeOf(s, "mcp.method.name"))) {
       expect(attributeOf(span, "network.transport")).toBe("pipe");
-      expect(attributeOf(span, "mcp.client.name")).toBe("stdio-client");
+      expect(attributeOf(span, "mcpcat.client.name")).toBe("stdio-client");
       expect(attributeOf(span, "user.id")).toBe("stdio-user");
     }
     const fail = spans.find((span) => span.name === "tools/call fail")!;

@@ -30,9 +30,8 @@ describe("README", () => {
     const emitted = new Set(
       Object.entries(semconv)
         .filter(([name]) => name.startsWith("ATTR_"))
-        .map(([name, value]) =>
-          name === "ATTR_MCPCAT_TAG_PREFIX" ? `${value}<key>` : String(value),
-        ),
+        // A prefix stands for a family of attributes: documented as `<prefix><key>`.
+        .map(([name, value]) => (name.endsWith("_PREFIX") ? `${value}<key>` : String(value))),
     );
     expect([...documented].sort()).toEqual([...emitted].sort());
   });

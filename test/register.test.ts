@@ -5,6 +5,7 @@ import {
   ATTR_MCP_METHOD_NAME,
   ATTR_MCP_SESSION_ID,
   ATTR_NETWORK_TRANSPORT,
+  MCP_DURATION_BUCKETS,
 } from "../src/semconv.js";
 import { FakeMcpcatApi } from "./exporter/helpers/fake-mcpcat-api.js";
 import {
@@ -166,6 +167,64 @@ describe("register with MCPCAT_PROJECT_ID", () => {
     await until(() => toolSpan(receiver.spans, "echo") !== undefined, "the OTLP span");
     expect(run.stderr()).toMatch(/\[otel error\] mcpcat-otel\/register: MCPCat export is off/);
     expect(api.requests).toEqual([]);
+  });
+});
+
+describe("register with the AgentCat names, and metrics", () => {
+  interface OtlpHistogram {
+    name: string;
+    unit?: string;
+    histogram?: {
+      dataPoints: { count: string | number; explicitBounds: number[]; attributes?: unknown[] }[];
+    };
+  }
+  /** Every histogram the receiver got, by name, from OTLP/JSON metric requests. */
+  function histograms(receiver: OtlpReceiver): Map<string, OtlpHistogram[]> {
+    const out = new Map<string, OtlpHistogram[]>();
+    for (const request of receiver.metricRequests as {
+      resourceMetrics?: { scopeMetrics?: { metrics?: OtlpHistogram[] }[] }[];
+    }[]) {
+      for (const rm of request.resourceMetrics ?? []) {
+        for (const sm of rm.scopeMetrics ?? []) {
+          for (const m of sm.metrics ?? []) out.set(m.name, [...(out.get(m.name) ?? []), m]);
+        }
+      }
+    }
+    return out;
+  }
+
+  it("reads AGENTCAT_PROJECT_ID / AGENTCAT_API_URL (current vocabulary) and exports the MCP histograms over OTLP", async () => {
+    const api = await new FakeMcpcatApi("agentcat").start();
+    try {
+      const run = await connectStdio("esm", {
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+        OTEL_EXPORTER_OTLP_METRICS_PROTOCOL: "http/json",
+        AGENTCAT_PROJECT_ID: "proj_agentcat",
+        AGENTCAT_API_URL: api.url,
+        MCPCAT_API_URL: "http://127.0.0.1:1",
+      });
+      await run.client.callTool({ name: "echo", arguments: { text: "hello" } });
+      await run.client.close();
+      await until(() => api.events.some((e) => e.eventType === "mcp:tools/call"), "the event");
+      expect(api.violations).toEqual([]);
+      expect(api.events.every((e) => e.projectId === "proj_agentcat")).toBe(true);
+      // The server's exit flushes the meter provider. (No session duration: the SDK's stdio
+      // server transport does not close when stdin ends, so the session never ends in the SDK.)
+      await until(
+        () => histograms(receiver).has("mcp.server.operation.duration"),
+        "the metrics at exit",
+      );
+      const found = histograms(receiver);
+      const operations = found.get("mcp.server.operation.duration") ?? [];
+      const points = operations.flatMap((m) => m.histogram?.dataPoints ?? []);
+      expect(points.reduce((n, p) => n + Number(p.count), 0)).toBe(2); // initialize, tools/call
+      expect(operations[0]?.unit).toBe("s");
+      expect(points[0]?.explicitBounds).toEqual(MCP_DURATION_BUCKETS);
+      expect(JSON.stringify(points)).not.toContain("mcp.session.id");
+      expect(run.stderr()).not.toContain("[otel error]");
+    } finally {
+      await api.close();
+    }
   });
 });
 

@@ -28,10 +28,10 @@ function common(method: string) {
   return {
     "mcp.method.name": method,
     "mcp.session.id": sessionId,
-    "mcp.server.name": "test-server",
-    "mcp.server.version": "1.2.3",
-    "mcp.client.name": "test-client",
-    "mcp.client.version": "9.9.9",
+    "mcpcat.server.name": "test-server",
+    "mcpcat.server.version": "1.2.3",
+    "mcpcat.client.name": "test-client",
+    "mcpcat.client.version": "9.9.9",
     "mcp.protocol.version": "2025-11-25",
   };
 }
@@ -52,7 +52,7 @@ describe("one SERVER span per request kind (in-memory transport)", () => {
     expect(span.attributes).toMatchObject({
       "mcp.method.name": "initialize",
       "jsonrpc.request.id": "0",
-      "mcp.client.name": "second-client",
+      "mcpcat.client.name": "second-client",
       "mcp.protocol.version": "2025-11-25",
     });
     expect(span.attributes["mcp.session.id"]).toMatch(/^[0-9a-f-]{36}$/);
@@ -179,7 +179,7 @@ describe("one SERVER span per request kind (in-memory transport)", () => {
       ...common("prompts/get"),
       "gen_ai.prompt.name": "greet",
     });
-    expect(span.attributes["mcpcat.prompt.arguments"]).toBeUndefined();
+    expect(span.attributes["gen_ai.prompt.variable.who"]).toBeUndefined();
     expectOk(span);
   });
 

@@ -40,10 +40,10 @@ export function bareSpanHook(tracer, { attributes = false } = {}) {
       "gen_ai.tool.name": target,
       "mcp.protocol.version": "2025-06-18",
       "mcp.session.id": sessionId,
-      "mcp.server.name": "bench-server",
-      "mcp.server.version": "1.0.0",
-      "mcp.client.name": "bench-client",
-      "mcp.client.version": "1.0.0",
+      "mcpcat.server.name": "bench-server",
+      "mcpcat.server.version": "1.0.0",
+      "mcpcat.client.name": "bench-client",
+      "mcpcat.client.version": "1.0.0",
     };
     return tracer.startActiveSpan(name, { kind: SpanKind.SERVER, attributes: start }, (span) => {
       span.setAttribute("user.id", IDENTITY.userId);

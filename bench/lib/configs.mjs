@@ -62,23 +62,50 @@ const bareSpanAttributes = {
   },
 };
 
-function ours(label, options) {
+function ours(label, options, { metrics = false } = {}) {
   return {
     label,
     kind: "ours",
     needs: "McpInstrumentation",
+    skipMemory: metrics,
     async setup(ctx) {
       const { McpInstrumentation } = await importPackage();
       const { registerInstrumentations } = await import("@opentelemetry/instrumentation");
       const tracing = setupCountedTracing(ctx);
       const instrumentation = new McpInstrumentation({ identify: () => IDENTITY, ...options });
+      const meters = metrics ? await metricsProvider() : undefined;
       registerInstrumentations({
         instrumentations: [instrumentation],
         tracerProvider: tracing.provider,
+        meterProvider: meters?.provider,
       });
-      return { hooks: {}, ...tracing };
+      const shutdown = async () => {
+        await meters?.shutdown();
+        await tracing.shutdown();
+      };
+      return { hooks: {}, ...tracing, shutdown };
     },
   };
+}
+
+/**
+ * A MeterProvider as an app exporting metrics would have: a periodic reader (one minute, the
+ * SDK default) whose exporter drops what it gets, so the cost measured is the recording.
+ */
+export async function metricsProvider() {
+  const { MeterProvider, PeriodicExportingMetricReader, AggregationTemporality } = await import(
+    "@opentelemetry/sdk-metrics"
+  );
+  const exporter = {
+    export: (_metrics, done) => done({ code: 0 }),
+    forceFlush: async () => {},
+    shutdown: async () => {},
+    selectAggregationTemporality: () => AggregationTemporality.CUMULATIVE,
+  };
+  const provider = new MeterProvider({
+    readers: [new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 60_000 })],
+  });
+  return { provider, shutdown: () => provider.shutdown() };
 }
 
 /** Every configuration, in the order the tables show them. */
@@ -88,6 +115,7 @@ export const CONFIGS = {
   "bare-span-attrs": bareSpanAttributes,
   "mcpcat-otel": ours("McpInstrumentation (defaults)", {}),
   "mcpcat-otel-content": ours("McpInstrumentation (content capture)", { captureContent: true }),
+  "mcpcat-otel-metrics": ours("McpInstrumentation (with a MeterProvider)", {}, { metrics: true }),
   ...peerConfigs,
 };
 

@@ -2,9 +2,9 @@
 // blocks of calls, in a new order each time, so that each block is compared with neighbours
 // that saw the same machine. It resolves a microsecond on a shared machine where separate
 // processes, minutes apart, differ by a factor of two.
-import { trace } from "@opentelemetry/api";
+import { createNoopMeter, trace } from "@opentelemetry/api";
 import { bareSpanHook, IDENTITY } from "./bare-span.mjs";
-import { importPackage } from "./configs.mjs";
+import { importPackage, metricsProvider } from "./configs.mjs";
 import { runCalls } from "./load.mjs";
 import { connectInMemory } from "./mcp.mjs";
 import { setupCountedTracing } from "./otel.mjs";
@@ -15,6 +15,8 @@ export const PAIRS = [
   ["bare-span-attrs", "bare-span"],
   ["mcpcat-otel", "bare-span"],
   ["mcpcat-otel", "bare-span-attrs"],
+  // What the four MCP histograms add when a MeterProvider is registered.
+  ["mcpcat-otel+metrics", "mcpcat-otel"],
 ];
 
 /**
@@ -51,9 +53,10 @@ export async function runPairedJob(job) {
   };
   instrumentation.enable();
   conns["mcpcat-otel"] = await connectInMemory({});
+  conns["mcpcat-otel+metrics"] = await connectInMemory({});
   instrumentation.disable();
   // Each instrumentation is enabled only for its own blocks (one patches the prototype at a time).
-  const toggled = { "mcpcat-otel": instrumentation };
+  const toggled = { "mcpcat-otel": instrumentation, "mcpcat-otel+metrics": instrumentation };
   const pairs = [...PAIRS];
   if (job.baseline) {
     const { pathToFileURL } = await import("node:url");
@@ -71,9 +74,14 @@ export async function runPairedJob(job) {
     pairs.push(["mcpcat-otel-baseline", "bare-span"], ["mcpcat-otel", "mcpcat-otel-baseline"]);
   }
   const names = Object.keys(conns);
+  // Metrics on for their own blocks only: a real MeterProvider, else the API's no-op meter.
+  const meters = await metricsProvider();
+  const noMeters = { getMeter: () => createNoopMeter() };
+  instrumentation.setMeterProvider(noMeters);
 
   async function block(name) {
     toggled[name]?.enable();
+    if (name === "mcpcat-otel+metrics") instrumentation.setMeterProvider(meters.provider);
     const call = () => conns[name].call();
     await runCalls(call, 200); // settle this condition's code paths before timing
     await tracing.count();
@@ -83,6 +91,7 @@ export async function runPairedJob(job) {
     const wall = ((performance.now() - t0) * 1000) / calls;
     const c = process.cpuUsage(cpu0);
     toggled[name]?.disable();
+    if (name === "mcpcat-otel+metrics") instrumentation.setMeterProvider(noMeters);
     return { cpu: (c.user + c.system) / calls, wall };
   }
 
@@ -98,6 +107,7 @@ export async function runPairedJob(job) {
   const spans = await tracing.count();
   for (const c of Object.values(conns)) await c.close();
   await tracing.shutdown();
+  await meters.shutdown();
   const summary = (xs) => ({
     median: median(xs),
     p25: percentile(xs, 25),

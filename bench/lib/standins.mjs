@@ -29,7 +29,7 @@ export function wallNow() {
   return performance.timeOrigin + performance.now();
 }
 
-/** Is `body` a PublishEventRequest as the MCPCat API reads it (snake_case keys)? */
+/** Is `body` a PublishEventRequest as the AgentCat (or legacy MCPCat) API reads it (snake_case keys)? */
 export function isValidEvent(body) {
   return (
     body !== null &&
@@ -37,7 +37,7 @@ export function isValidEvent(body) {
     typeof body.project_id === "string" &&
     body.project_id.length > 0 &&
     typeof body.event_type === "string" &&
-    (body.event_type.startsWith("mcp:") || body.event_type.startsWith("mcpcat:")) &&
+    /^(mcp|mcpcat|agentcat):/.test(body.event_type) &&
     "session_id" in body
   );
 }

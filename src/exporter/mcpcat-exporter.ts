@@ -7,18 +7,19 @@
 import { diag } from "@opentelemetry/api";
 import { type ExportResult, ExportResultCode } from "@opentelemetry/core";
 import type { ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace";
-import { ENV, readStringEnv } from "../env.js";
+import { apiUrlFromEnv, ENV, projectIdFromEnv } from "../env.js";
 import { EVENTS_PATH, HttpSender, type SendOutcome } from "./delivery.js";
 import { BoundedEventQueue, type QueuedEvent } from "./queue.js";
 import { toRequestBody } from "./request-body.js";
 import { eventTypeOf, isUnknownMethodSpan, spanToEvent } from "./span-to-event.js";
 import type { MCPCatExporterOptions, MCPCatExporterStats, SpanToEventOptions } from "./types.js";
+import { AGENTCAT_API_BASE_URL, type Vocabulary, vocabularyFor } from "./vocabulary.js";
 
-const DEFAULT_API_BASE_URL = "https://api.mcpcat.io";
 const DROP_REPORT_INTERVAL_MS = 5000;
 
 /**
- * Sends MCP spans to MCPCat as events. Use it under a `BatchSpanProcessor`; it ignores every
+ * Sends MCP spans to MCPCat (now AgentCat) as events: to the current API by default, in its
+ * vocabulary, or to the legacy one (see {@link MCPCatExporterOptions.vocabulary}). Use it under a `BatchSpanProcessor`; it ignores every
  * span that is not an MCP SERVER span or an `mcpcat:identify` span.
  *
  * @example
@@ -26,6 +27,7 @@ const DROP_REPORT_INTERVAL_MS = 5000;
  */
 export class MCPCatExporter implements SpanExporter {
   private readonly mapping: SpanToEventOptions;
+  private readonly vocabulary: Vocabulary;
   private readonly sender: HttpSender;
   private readonly queueLimits: string;
   private readonly concurrency: number;
@@ -53,15 +55,18 @@ export class MCPCatExporter implements SpanExporter {
   private unreported = { queueFull: 0, failed: 0, lastError: "" };
   private dropReportTimer: NodeJS.Timeout | undefined;
 
-  /** @throws when no project id is given nor set in `MCPCAT_PROJECT_ID`, or the URL is invalid. */
+  /**
+   * @throws when no project id is given nor set in `AGENTCAT_PROJECT_ID` / `MCPCAT_PROJECT_ID`,
+   * or the URL or vocabulary is invalid.
+   */
   constructor(options: MCPCatExporterOptions = {}) {
-    const projectId = options.projectId?.trim() || readStringEnv(ENV.projectId);
+    const projectId = options.projectId?.trim() || projectIdFromEnv();
     if (!projectId) {
       throw new Error(
-        `MCPCatExporter: no MCPCat project id; pass { projectId } or set ${ENV.projectId}`,
+        `MCPCatExporter: no project id; pass { projectId } or set ${ENV.agentcatProjectId} (or ${ENV.projectId})`,
       );
     }
-    const base = options.apiBaseUrl?.trim() || readStringEnv(ENV.apiUrl) || DEFAULT_API_BASE_URL;
+    const base = options.apiBaseUrl?.trim() || apiUrlFromEnv() || AGENTCAT_API_BASE_URL;
     let url: URL;
     try {
       url = new URL(base.replace(/\/+$/, "") + EVENTS_PATH);
@@ -71,7 +76,12 @@ export class MCPCatExporter implements SpanExporter {
     if (url.protocol !== "http:" && url.protocol !== "https:") {
       throw new Error(`MCPCatExporter: the MCPCat API base URL must be http(s): ${base}`);
     }
-    this.mapping = { projectId, includeUnknownMethods: options.includeUnknownMethods === true };
+    this.vocabulary = vocabularyFor(options.vocabulary, url);
+    this.mapping = {
+      projectId,
+      includeUnknownMethods: options.includeUnknownMethods === true,
+      vocabulary: this.vocabulary.name,
+    };
     const maxQueueSize = positive(options.maxQueueSize, 50_000);
     const maxQueueBytes = positive(options.maxQueueBytes, 64 * 1024 * 1024);
     this.queue = new BoundedEventQueue(maxQueueSize, maxQueueBytes);
@@ -87,6 +97,11 @@ export class MCPCatExporter implements SpanExporter {
       maxSockets: this.concurrency,
       headers: { "user-agent": "mcpcat-otel", ...options.headers },
     });
+  }
+
+  /** The vocabulary the events speak: `"agentcat"` (current API) or `"mcpcat"` (legacy). */
+  get apiVocabulary(): Vocabulary["name"] {
+    return this.vocabulary.name;
   }
 
   /** The URL events are posted to. */
@@ -142,17 +157,18 @@ export class MCPCatExporter implements SpanExporter {
     try {
       if (this.queue.isFull) {
         // Full: do not spend time mapping, but still only count spans that are events.
-        if (eventTypeOf(span, this.mapping.includeUnknownMethods === true) !== null) {
+        const includeUnknown = this.mapping.includeUnknownMethods === true;
+        if (eventTypeOf(span, includeUnknown, this.vocabulary) !== null) {
           this.dropQueueFull();
         }
         return;
       }
       const event = spanToEvent(span, this.mapping);
       if (event === null) {
-        if (isUnknownMethodSpan(span)) this.stats.skippedUnknownMethod++;
+        if (isUnknownMethodSpan(span, this.vocabulary)) this.stats.skippedUnknownMethod++;
         return;
       }
-      body = toRequestBody(event);
+      body = toRequestBody(event, this.vocabulary);
     } catch (error) {
       this.noteFailed(`span not mapped: ${String(error)}`);
       return;
@@ -298,3 +314,8 @@ function positive(value: number | undefined, fallback: number): number {
 function nonNegative(value: number | undefined, fallback: number): number {
   return typeof value === "number" && Number.isFinite(value) && value >= 0 ? value : fallback;
 }
+
+/** The same class under the vendor's current name. */
+export const AgentCatExporter = MCPCatExporter;
+/** The same class under the vendor's current name. */
+export type AgentCatExporter = MCPCatExporter;

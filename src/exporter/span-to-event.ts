@@ -7,24 +7,23 @@ import { hash } from "node:crypto";
 import { type Attributes, type AttributeValue, SpanKind, SpanStatusCode } from "@opentelemetry/api";
 import { hrTimeToMilliseconds } from "@opentelemetry/core";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace";
-import { PublishEventRequestEventTypeEnum } from "mcpcat-api";
 import { CLIENT_FAULT_CODES } from "../attributes.js";
 import {
   ATTR_ERROR_TYPE,
   ATTR_GEN_AI_PROMPT_NAME,
+  ATTR_GEN_AI_PROMPT_VARIABLE_PREFIX,
   ATTR_GEN_AI_TOOL_CALL_ARGUMENTS,
   ATTR_GEN_AI_TOOL_CALL_RESULT,
   ATTR_GEN_AI_TOOL_NAME,
-  ATTR_MCP_CLIENT_NAME,
-  ATTR_MCP_CLIENT_VERSION,
   ATTR_MCP_METHOD_NAME,
   ATTR_MCP_RESOURCE_URI,
-  ATTR_MCP_SERVER_NAME,
-  ATTR_MCP_SERVER_VERSION,
   ATTR_MCP_SESSION_ID,
+  ATTR_MCPCAT_CLIENT_NAME,
+  ATTR_MCPCAT_CLIENT_VERSION,
   ATTR_MCPCAT_IDENTIFY_DATA,
-  ATTR_MCPCAT_PROMPT_ARGUMENTS,
   ATTR_MCPCAT_PROPERTIES,
+  ATTR_MCPCAT_SERVER_NAME,
+  ATTR_MCPCAT_SERVER_VERSION,
   ATTR_MCPCAT_TAG_PREFIX,
   ATTR_MCPCAT_USER_INTENT,
   ATTR_RPC_RESPONSE_STATUS_CODE,
@@ -35,15 +34,14 @@ import {
 } from "../semconv.js";
 import { PACKAGE_NAME, PACKAGE_VERSION } from "../version.js";
 import type { MCPCatEvent, SpanToEventOptions } from "./types.js";
+import { VOCABULARIES, type Vocabulary, vocabularyNamed } from "./vocabulary.js";
 
-const KNOWN_EVENT_TYPES: ReadonlySet<string> = new Set(
-  Object.values(PublishEventRequestEventTypeEnum),
-);
 const DEFAULT_SDK_LANGUAGE = "TypeScript";
-const DEFAULT_MCPCAT_VERSION = `${PACKAGE_NAME}/${PACKAGE_VERSION}`;
+const DEFAULT_SDK_VERSION = `${PACKAGE_NAME}/${PACKAGE_VERSION}`;
 
 /**
- * Maps a span of `McpInstrumentation` to an MCPCat event (a `mcpcat-api` `PublishEventRequest`).
+ * Maps a span of `McpInstrumentation` to an event of the AgentCat API (an `agentcat-api`
+ * `PublishEventRequest`), or of the legacy MCPCat API with `vocabulary: "mcpcat"`.
  *
  * Returns `null` for every span that is not an MCP SERVER span (a span with `mcp.method.name`)
  * nor an `mcpcat:identify` span: CLIENT spans and other instrumentations' spans are ignored, as
@@ -52,7 +50,8 @@ const DEFAULT_MCPCAT_VERSION = `${PACKAGE_NAME}/${PACKAGE_VERSION}`;
  */
 export function spanToEvent(span: ReadableSpan, options: SpanToEventOptions): MCPCatEvent | null {
   const attrs = span.attributes;
-  const eventType = eventTypeOf(span, options.includeUnknownMethods === true);
+  const vocabulary = vocabularyNamed(options.vocabulary);
+  const eventType = eventTypeOf(span, options.includeUnknownMethods === true, vocabulary);
   if (eventType === null) return null;
 
   const { traceId, spanId } = span.spanContext();
@@ -66,13 +65,14 @@ export function spanToEvent(span: ReadableSpan, options: SpanToEventOptions): MC
     // Whole milliseconds: the API stores an integer.
     duration: Math.max(0, Math.round(hrTimeToMilliseconds(span.duration))),
     sdkLanguage: options.sdkLanguage ?? DEFAULT_SDK_LANGUAGE,
-    mcpcatVersion: options.mcpcatVersion ?? DEFAULT_MCPCAT_VERSION,
   };
+  event[vocabulary.versionField] =
+    options.sdkVersion ?? options.mcpcatVersion ?? DEFAULT_SDK_VERSION;
   setIfDefined(event, "resourceName", resourceNameOf(attrs));
-  setIfDefined(event, "serverName", str(attrs[ATTR_MCP_SERVER_NAME]));
-  setIfDefined(event, "serverVersion", str(attrs[ATTR_MCP_SERVER_VERSION]));
-  setIfDefined(event, "clientName", str(attrs[ATTR_MCP_CLIENT_NAME]));
-  setIfDefined(event, "clientVersion", str(attrs[ATTR_MCP_CLIENT_VERSION]));
+  setIfDefined(event, "serverName", str(attrs[ATTR_MCPCAT_SERVER_NAME]));
+  setIfDefined(event, "serverVersion", str(attrs[ATTR_MCPCAT_SERVER_VERSION]));
+  setIfDefined(event, "clientName", str(attrs[ATTR_MCPCAT_CLIENT_NAME]));
+  setIfDefined(event, "clientVersion", str(attrs[ATTR_MCPCAT_CLIENT_VERSION]));
   setIfDefined(event, "identifyActorGivenId", str(attrs[ATTR_USER_ID]));
   setIfDefined(event, "identifyActorName", str(attrs[ATTR_USER_NAME]));
   setIfDefined(event, "identifyData", jsonObject(attrs[ATTR_MCPCAT_IDENTIFY_DATA]));
@@ -89,24 +89,35 @@ export function spanToEvent(span: ReadableSpan, options: SpanToEventOptions): MC
   return event;
 }
 
-/** The MCPCat event type a span maps to, or `null` when it makes no event. */
-export function eventTypeOf(span: ReadableSpan, includeUnknown: boolean): string | null {
-  if (span.name === MCPCAT_IDENTIFY_SPAN_NAME)
-    return PublishEventRequestEventTypeEnum.mcpcatIdentify;
+/** The event type a span maps to in `vocabulary`, or `null` when it makes no event. */
+export function eventTypeOf(
+  span: ReadableSpan,
+  includeUnknown: boolean,
+  vocabulary: Vocabulary = VOCABULARIES.agentcat,
+): string | null {
+  if (span.name === MCPCAT_IDENTIFY_SPAN_NAME) return vocabulary.identifyEventType;
   if (span.kind !== SpanKind.SERVER) return null;
   const method = str(span.attributes[ATTR_MCP_METHOD_NAME]);
   if (method === undefined) return null;
   const type = `mcp:${method}`;
-  return includeUnknown || KNOWN_EVENT_TYPES.has(type) ? type : null;
+  return includeUnknown || vocabulary.eventTypes.has(type) ? type : null;
 }
 
-/** True when the span would be an event but for its method (counted by the exporter). */
-export function isUnknownMethodSpan(span: ReadableSpan): boolean {
+/**
+ * True when the span would be an event but for its method (counted by the exporter). A
+ * notification span (`captureNotifications`) is not an event to miss: the APIs have none.
+ */
+export function isUnknownMethodSpan(
+  span: ReadableSpan,
+  vocabulary: Vocabulary = VOCABULARIES.agentcat,
+): boolean {
+  const method = span.attributes[ATTR_MCP_METHOD_NAME];
   return (
     span.kind === SpanKind.SERVER &&
     span.name !== MCPCAT_IDENTIFY_SPAN_NAME &&
-    typeof span.attributes[ATTR_MCP_METHOD_NAME] === "string" &&
-    !KNOWN_EVENT_TYPES.has(`mcp:${span.attributes[ATTR_MCP_METHOD_NAME]}`)
+    typeof method === "string" &&
+    !method.startsWith("notifications/") &&
+    !vocabulary.eventTypes.has(`mcp:${method}`)
   );
 }
 
@@ -123,21 +134,35 @@ function resourceNameOf(attrs: Attributes): string | undefined {
  * dashboard finds the arguments where it looks for them. Only when content was captured.
  */
 function parametersOf(attrs: Attributes): object | undefined {
-  const toolArgs = attrs[ATTR_GEN_AI_TOOL_CALL_ARGUMENTS];
-  const promptArgs = attrs[ATTR_MCPCAT_PROMPT_ARGUMENTS];
-  const raw = typeof toolArgs === "string" ? toolArgs : promptArgs;
-  if (typeof raw !== "string") return undefined;
+  const raw = attrs[ATTR_GEN_AI_TOOL_CALL_ARGUMENTS];
   const params: Record<string, unknown> = {};
+  if (typeof raw === "string") {
+    const parsed = parseJson(raw);
+    // Cut to maxContentLength, the JSON may not parse: send the text, flagged, rather than nothing.
+    if (parsed.ok) params.arguments = parsed.value;
+    else {
+      params.arguments = raw;
+      params.truncated = true;
+    }
+  } else {
+    const promptArgs = promptVariablesOf(attrs);
+    if (promptArgs === undefined) return undefined;
+    params.arguments = promptArgs;
+  }
   const name = str(attrs[ATTR_GEN_AI_TOOL_NAME]) ?? str(attrs[ATTR_GEN_AI_PROMPT_NAME]);
   if (name !== undefined) params.name = name;
-  const parsed = parseJson(raw);
-  // Cut to maxContentLength, the JSON may not parse: send the text, flagged, rather than nothing.
-  if (parsed.ok) params.arguments = parsed.value;
-  else {
-    params.arguments = raw;
-    params.truncated = true;
-  }
   return { request: { method: str(attrs[ATTR_MCP_METHOD_NAME]), params } };
+}
+
+/** A prompt's arguments, back from their `gen_ai.prompt.variable.<name>` attributes. */
+function promptVariablesOf(attrs: Attributes): Record<string, unknown> | undefined {
+  let args: Record<string, unknown> | undefined;
+  for (const key in attrs) {
+    if (!key.startsWith(ATTR_GEN_AI_PROMPT_VARIABLE_PREFIX)) continue;
+    args ??= {};
+    args[key.slice(ATTR_GEN_AI_PROMPT_VARIABLE_PREFIX.length)] = attrs[key];
+  }
+  return args;
 }
 
 function responseOf(raw: AttributeValue | undefined): object | undefined {

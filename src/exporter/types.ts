@@ -1,17 +1,23 @@
-import type { PublishEventRequest } from "mcpcat-api";
+import type { PublishEventRequest as AgentCatRequest } from "agentcat-api";
+import type { PublishEventRequest as McpcatRequest } from "mcpcat-api";
+import type { ApiVocabulary, EventType } from "./vocabulary.js";
+
+export type { ApiVocabulary } from "./vocabulary.js";
+
+/** The declared fields of a generated model (without its `[key: string]: any` index). */
+type Declared<T> = { [K in keyof T as string extends K ? never : K]: T[K] };
 
 /**
- * One MCPCat event, as {@link spanToEvent} makes it: a `mcpcat-api` `PublishEventRequest`
- * whose `sessionId` is `null` when the server is stateless (the generated model types it as a
- * string; the API accepts `null` and then groups the events itself).
+ * One MCPCat / AgentCat event, as {@link spanToEvent} makes it: an `agentcat-api`
+ * `PublishEventRequest` (the current API) or, with the legacy vocabulary, an `mcpcat-api` one.
+ * `sessionId` is `null` when the server is stateless ("null for stateless mode"); the version
+ * is in `agentcatVersion` (current) or `mcpcatVersion` (legacy).
  */
-export type MCPCatEvent = {
-  [K in keyof PublishEventRequest as string extends K
-    ? never
-    : K extends "sessionId"
-      ? never
-      : K]: PublishEventRequest[K];
-} & { sessionId: string | null };
+export type MCPCatEvent = Omit<Declared<AgentCatRequest>, "sessionId" | "eventType"> &
+  Pick<Declared<McpcatRequest>, "mcpcatVersion"> & {
+    sessionId: string | null;
+    eventType: EventType;
+  };
 
 /** Options of {@link spanToEvent}. */
 export interface SpanToEventOptions {
@@ -23,18 +29,40 @@ export interface SpanToEventOptions {
    * `false`: the API validates the event type, so such events would only be rejected with 400.
    */
   includeUnknownMethods?: boolean;
-  /** Sent as `sdkLanguage`. Default `"TypeScript"` (what MCPCat's own TypeScript SDK sends). */
+  /**
+   * Which API the event is for: `"agentcat"` (default; the current API: `agentcat:identify`,
+   * `agentcatVersion`, the `mcp:tasks/*` types) or `"mcpcat"` (the legacy API:
+   * `mcpcat:identify`, `mcpcatVersion`).
+   */
+  vocabulary?: ApiVocabulary;
+  /** Sent as `sdkLanguage`. Default `"TypeScript"` (what the vendor's TypeScript SDK sends). */
   sdkLanguage?: string;
-  /** Sent as `mcpcatVersion`. Default `"mcpcat-otel/<version of this package>"`. */
+  /**
+   * Sent as `agentcatVersion` (or `mcpcatVersion` on the legacy API).
+   * Default `"mcpcat-otel/<version of this package>"`.
+   */
+  sdkVersion?: string;
+  /** @deprecated The same as `sdkVersion` (its name from before the AgentCat API). */
   mcpcatVersion?: string;
 }
 
 /** Options of {@link MCPCatExporter}. Every one is optional but the project id. */
 export interface MCPCatExporterOptions {
-  /** MCPCat project id. Default: `MCPCAT_PROJECT_ID`. Missing both throws at construction. */
+  /**
+   * Project id. Default: `AGENTCAT_PROJECT_ID`, else `MCPCAT_PROJECT_ID`. Missing all three
+   * throws at construction.
+   */
   projectId?: string;
-  /** MCPCat API base URL. Default: `MCPCAT_API_URL`, else `https://api.mcpcat.io`. */
+  /**
+   * API base URL. Default: `AGENTCAT_API_URL`, else `MCPCAT_API_URL` (as the vendor's SDK reads
+   * them), else the current API, `https://api.agentcat.com`.
+   */
   apiBaseUrl?: string;
+  /**
+   * The API's vocabulary (see {@link SpanToEventOptions.vocabulary}). Default: `"mcpcat"` when
+   * the base URL is on the legacy host `api.mcpcat.io`, else `"agentcat"`.
+   */
+  vocabulary?: ApiVocabulary;
   /** See {@link SpanToEventOptions.includeUnknownMethods}. Default `false`. */
   includeUnknownMethods?: boolean;
   /**

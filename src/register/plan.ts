@@ -1,14 +1,14 @@
 import { diag } from "@opentelemetry/api";
 import { getStringFromEnv, getStringListFromEnv } from "@opentelemetry/core";
-import { ENV, readStringEnv } from "../env.js";
+import { apiUrlFromEnv, projectIdFromEnv } from "../env.js";
 
 /** What `mcpcat-otel/register` sets up, decided from the environment alone. */
 export interface RegisterPlan {
   /** Trace exporters by `OTEL_TRACES_EXPORTER` name (`otlp`, `console`); empty for none. */
   traceExporters: string[];
-  /** Adds `MCPCatExporter` when set (`MCPCAT_PROJECT_ID`). */
+  /** Adds `MCPCatExporter` when set (`AGENTCAT_PROJECT_ID`, else `MCPCAT_PROJECT_ID`). */
   projectId: string | undefined;
-  /** `MCPCAT_API_URL`, for `MCPCatExporter`. */
+  /** `AGENTCAT_API_URL`, else `MCPCAT_API_URL`, for `MCPCatExporter`. */
   apiBaseUrl: string | undefined;
   /**
    * `OTEL_*` values to hold while `NodeSDK` reads its environment (undefined: unset), so that
@@ -29,7 +29,7 @@ type Signal = "TRACES" | "METRICS" | "LOGS";
  *   id sends to MCPCat only, rather than to a collector that is not there.
  */
 export function planFromEnv(): RegisterPlan {
-  const projectId = readStringEnv(ENV.projectId);
+  const projectId = projectIdFromEnv();
   const traces = exporterNames("TRACES", projectId !== undefined);
   if (traces.includes("none") && traces.length > 1) {
     diag.warn(`OTEL_TRACES_EXPORTER=${traces.join(",")}: "none" wins, no trace exporter is set up`);
@@ -37,7 +37,7 @@ export function planFromEnv(): RegisterPlan {
   return {
     traceExporters: traces.includes("none") ? [] : traces,
     projectId,
-    apiBaseUrl: readStringEnv(ENV.apiUrl),
+    apiBaseUrl: apiUrlFromEnv(),
     sdkEnv: {
       OTEL_LOG_LEVEL: undefined, // read by installStderrDiagLogger(); NodeSDK's logger uses stdout
       OTEL_METRICS_EXPORTER: withoutConsole("METRICS", projectId !== undefined),

@@ -96,95 +96,113 @@ function expectOneEventPerSpan(): ReadableSpan[] {
   return spans;
 }
 
-describe("MCPCatExporter end to end", () => {
-  it("stateless: every event has sessionId null and its own caller's identity", async () => {
-    await pipeline();
-    instrumentation.setConfig({ identify, captureContent: true });
-    const http = await statelessServer(serverWithWhoami);
-    cleanups.push(http.close);
-    const users = ["ann", "ben", "cat", "dan", "eve"];
-    const clients = await Promise.all(users.map((u) => httpClient(http.url, { "x-user-id": u })));
-    cleanups.push(
-      async () => void (await Promise.all(clients.map(({ client }) => client.close()))),
-    );
+describe.each(["agentcat", "mcpcat"] as const)(
+  "MCPCatExporter end to end, %s vocabulary (API stand-in validating with its model)",
+  (vocabulary) => {
+    const identifyType = `${vocabulary}:identify`;
+    beforeEach(async () => {
+      await api.close();
+      api = await new FakeMcpcatApi(vocabulary).start();
+    });
 
-    const calls = Array.from({ length: 100 }, (_, i) => {
-      const user = users[i % users.length]!;
-      return clients[i % users.length]!.client.callTool({
-        name: "whoami",
-        arguments: { caller: user, ms: (i * 7) % 11 },
+    it("stateless: every event has sessionId null and its own caller's identity", async () => {
+      await pipeline({ vocabulary });
+      expect(exporter.apiVocabulary).toBe(vocabulary);
+      instrumentation.setConfig({ identify, captureContent: true });
+      const http = await statelessServer(serverWithWhoami);
+      cleanups.push(http.close);
+      const users = ["ann", "ben", "cat", "dan", "eve"];
+      const clients = await Promise.all(users.map((u) => httpClient(http.url, { "x-user-id": u })));
+      cleanups.push(
+        async () => void (await Promise.all(clients.map(({ client }) => client.close()))),
+      );
+
+      const calls = Array.from({ length: 100 }, (_, i) => {
+        const user = users[i % users.length]!;
+        return clients[i % users.length]!.client.callTool({
+          name: "whoami",
+          arguments: { caller: user, ms: (i * 7) % 11 },
+        });
       });
+      const results = await Promise.all(calls);
+      for (const [i, r] of results.entries()) {
+        expect(r.content).toEqual([{ type: "text", text: users[i % users.length] }]);
+      }
+      await flushAll();
+
+      expectOneEventPerSpan();
+      const events = api.events;
+      // On the wire: session_id null ("null for stateless mode"), which agentcat-api decodes as undefined.
+      expect(api.requests.every(({ body }) => body.session_id === null)).toBe(true);
+      expect(events.every((e) => e.sessionId == null)).toBe(true);
+      expect(events.some((e) => String(e.eventType).endsWith(":identify"))).toBe(false);
+      for (const { body } of api.requests)
+        expect(typeof body[`${vocabulary}_version`]).toBe("string");
+      const toolEvents = events.filter((e) => e.eventType === "mcp:tools/call");
+      expect(toolEvents).toHaveLength(100);
+      for (const e of toolEvents) {
+        const caller = (e.parameters as { request: { params: { arguments: { caller: string } } } })
+          .request.params.arguments.caller;
+        expect(e.identifyActorGivenId).toBe(caller);
+        expect(e.identifyActorName).toBe(`name of ${caller}`);
+        expect(e.identifyData).toEqual({ u: caller });
+        expect(e.response).toEqual({ content: [{ type: "text", text: caller }] });
+        expect(e.resourceName).toBe("whoami");
+        expect(e.projectId).toBe("proj_e2e");
+      }
     });
-    const results = await Promise.all(calls);
-    for (const [i, r] of results.entries()) {
-      expect(r.content).toEqual([{ type: "text", text: users[i % users.length] }]);
-    }
-    await flushAll();
 
-    expectOneEventPerSpan();
-    const events = api.events;
-    expect(events.every((e) => e.sessionId === null)).toBe(true);
-    expect(events.some((e) => e.eventType === "mcpcat:identify")).toBe(false);
-    const toolEvents = events.filter((e) => e.eventType === "mcp:tools/call");
-    expect(toolEvents).toHaveLength(100);
-    for (const e of toolEvents) {
-      const caller = (e.parameters as { request: { params: { arguments: { caller: string } } } })
-        .request.params.arguments.caller;
-      expect(e.identifyActorGivenId).toBe(caller);
-      expect(e.identifyActorName).toBe(`name of ${caller}`);
-      expect(e.identifyData).toEqual({ u: caller });
-      expect(e.response).toEqual({ content: [{ type: "text", text: caller }] });
-      expect(e.resourceName).toBe("whoami");
-      expect(e.projectId).toBe("proj_e2e");
-    }
-  });
+    it("stateful: one session id per session and one identify event per change", async () => {
+      await pipeline({ vocabulary });
+      instrumentation.setConfig({ identify });
+      const http = await statefulServer(serverWithWhoami);
+      cleanups.push(http.close);
+      const a = await httpClient(http.url, { "x-user-id": "alice" });
+      const b = await httpClient(http.url, { "x-user-id": "bob" });
+      cleanups.push(async () => {
+        await a.client.close();
+        await b.client.close();
+      });
+      const call = (c: typeof a, caller: string) =>
+        c.client.callTool({ name: "whoami", arguments: { caller, ms: 1 } });
+      await Promise.all([call(a, "alice"), call(b, "bob"), call(a, "alice"), call(b, "bob")]);
+      // Alice's session changes hands: exactly one more identify event, for that session only.
+      identities.set(a.transport.sessionId!, "alice-2");
+      await call(a, "alice-2");
+      await call(a, "alice-2");
+      await call(b, "bob");
+      await flushAll();
 
-  it("stateful: one session id per session and one mcpcat:identify per change", async () => {
-    await pipeline();
-    instrumentation.setConfig({ identify });
-    const http = await statefulServer(serverWithWhoami);
-    cleanups.push(http.close);
-    const a = await httpClient(http.url, { "x-user-id": "alice" });
-    const b = await httpClient(http.url, { "x-user-id": "bob" });
-    cleanups.push(async () => {
-      await a.client.close();
-      await b.client.close();
+      expectOneEventPerSpan();
+      const events = api.events;
+      const sa = a.transport.sessionId!;
+      const sb = b.transport.sessionId!;
+      expect(sa).not.toBe(sb);
+      expect(new Set(events.map((e) => e.sessionId))).toEqual(new Set([sa, sb]));
+      const identifies = events
+        .filter((e) => e.eventType === identifyType)
+        .sort((x, y) => x.timestamp!.getTime() - y.timestamp!.getTime());
+      expect(identifies.map((e) => [e.sessionId, e.identifyActorGivenId])).toEqual(
+        expect.arrayContaining([
+          [sa, "alice"],
+          [sb, "bob"],
+          [sa, "alice-2"],
+        ]),
+      );
+      expect(identifies).toHaveLength(3);
+      for (const e of events.filter((e) => e.eventType === "mcp:tools/call")) {
+        expect(e.sessionId === sa ? ["alice", "alice-2"] : ["bob"]).toContain(
+          e.identifyActorGivenId,
+        );
+        expect(e.clientName).toBe("http-client");
+        expect(e.serverName).toBe("test-server");
+      }
+      expect(events.filter((e) => e.eventType === "mcp:initialize")).toHaveLength(2);
     });
-    const call = (c: typeof a, caller: string) =>
-      c.client.callTool({ name: "whoami", arguments: { caller, ms: 1 } });
-    await Promise.all([call(a, "alice"), call(b, "bob"), call(a, "alice"), call(b, "bob")]);
-    // Alice's session changes hands: exactly one more identify event, for that session only.
-    identities.set(a.transport.sessionId!, "alice-2");
-    await call(a, "alice-2");
-    await call(a, "alice-2");
-    await call(b, "bob");
-    await flushAll();
+  },
+);
 
-    expectOneEventPerSpan();
-    const events = api.events;
-    const sa = a.transport.sessionId!;
-    const sb = b.transport.sessionId!;
-    expect(sa).not.toBe(sb);
-    expect(new Set(events.map((e) => e.sessionId))).toEqual(new Set([sa, sb]));
-    const identifies = events
-      .filter((e) => e.eventType === "mcpcat:identify")
-      .sort((x, y) => x.timestamp!.getTime() - y.timestamp!.getTime());
-    expect(identifies.map((e) => [e.sessionId, e.identifyActorGivenId])).toEqual(
-      expect.arrayContaining([
-        [sa, "alice"],
-        [sb, "bob"],
-        [sa, "alice-2"],
-      ]),
-    );
-    expect(identifies).toHaveLength(3);
-    for (const e of events.filter((e) => e.eventType === "mcp:tools/call")) {
-      expect(e.sessionId === sa ? ["alice", "alice-2"] : ["bob"]).toContain(e.identifyActorGivenId);
-      expect(e.clientName).toBe("http-client");
-      expect(e.serverName).toBe("test-server");
-    }
-    expect(events.filter((e) => e.eventType === "mcp:initialize")).toHaveLength(2);
-  });
-
+describe("MCPCatExporter end to end", () => {
   it("maps every kind of request the test server handles, errors included", async () => {
     await pipeline();
     instrumentation.setConfig({ captureContent: true });
@@ -278,7 +296,7 @@ describe("MCPCatExporter end to end", () => {
     await healthyRun(); // warm-up: JIT and first connections
     api.accepted.clear();
     const healthy = await healthyRun();
-    expect(api.accepted.size).toBe(302); // initialize, mcpcat:identify, 300 tools/call
+    expect(api.accepted.size).toBe(302); // initialize, agentcat:identify, 300 tools/call
     const broken = {
       hang: await callsTake(() => "hang"),
       "500": await callsTake(() => ({ status: 500 })),

@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import { MCPCatExporter } from "../../src/exporter/mcpcat-exporter.js";
+import { AgentCatExporter } from "../../src/index.js";
 import { captureDiag } from "../helpers/diag.js";
 import {
   batchProvider,
@@ -47,7 +48,10 @@ describe("MCPCatExporter configuration", () => {
 
   it("throws a clear error at construction without a project id", () => {
     delete process.env.MCPCAT_PROJECT_ID;
-    expect(() => new MCPCatExporter()).toThrow(/project id.*MCPCAT_PROJECT_ID/);
+    delete process.env.AGENTCAT_PROJECT_ID;
+    expect(() => new MCPCatExporter()).toThrow(
+      /project id.*AGENTCAT_PROJECT_ID.*MCPCAT_PROJECT_ID/,
+    );
     expect(() => new MCPCatExporter({ projectId: "  " })).toThrow(/project id/);
   });
 
@@ -69,11 +73,62 @@ describe("MCPCatExporter configuration", () => {
     expect(explicit.url).toBe("https://example.test/base/v1/public/events/");
   });
 
-  it("defaults to https://api.mcpcat.io and rejects a URL that is not http(s)", () => {
+  it("reads AGENTCAT_PROJECT_ID and AGENTCAT_API_URL, which win over the MCPCAT_ names", async () => {
+    process.env.AGENTCAT_PROJECT_ID = "proj_agentcat";
+    process.env.MCPCAT_PROJECT_ID = "proj_mcpcat";
+    process.env.AGENTCAT_API_URL = api.url;
+    process.env.MCPCAT_API_URL = "http://127.0.0.1:1";
+    const fromEnv = new MCPCatExporter();
+    exporters.push(fromEnv);
+    expect(fromEnv.url).toBe(`${api.url}/v1/public/events/`);
+    await exportAndCollect(fromEnv, toolSpans(factory, 1));
+    await fromEnv.forceFlush();
+    expect(api.events.map((e) => e.projectId)).toEqual(["proj_agentcat"]);
+    delete process.env.AGENTCAT_PROJECT_ID;
+    delete process.env.AGENTCAT_API_URL;
+    const legacyEnv = new MCPCatExporter();
+    exporters.push(legacyEnv);
+    expect(legacyEnv.url).toBe("http://127.0.0.1:1/v1/public/events/");
+  });
+
+  it("speaks the current API by default and the legacy vocabulary on the legacy host or when asked", () => {
+    for (const name of ["MCPCAT_API_URL", "AGENTCAT_API_URL"]) delete process.env[name];
+    const cases: [ConstructorParameters<typeof MCPCatExporter>[0], string, string][] = [
+      [{}, "https://api.agentcat.com/v1/public/events/", "agentcat"],
+      [
+        { apiBaseUrl: "https://api.mcpcat.io" },
+        "https://api.mcpcat.io/v1/public/events/",
+        "mcpcat",
+      ],
+      [
+        { apiBaseUrl: "https://proxy.test", vocabulary: "mcpcat" },
+        "https://proxy.test/v1/public/events/",
+        "mcpcat",
+      ],
+      [
+        { apiBaseUrl: "https://api.mcpcat.io", vocabulary: "agentcat" },
+        "https://api.mcpcat.io/v1/public/events/",
+        "agentcat",
+      ],
+      [{ apiBaseUrl: "http://127.0.0.1:9" }, "http://127.0.0.1:9/v1/public/events/", "agentcat"],
+    ];
+    for (const [options, url, vocabulary] of cases) {
+      const exporter = new MCPCatExporter({ projectId: "p", ...options });
+      exporters.push(exporter);
+      expect([exporter.url, exporter.apiVocabulary]).toEqual([url, vocabulary]);
+    }
+    expect(AgentCatExporter).toBe(MCPCatExporter);
+    expect(() => new MCPCatExporter({ projectId: "p", vocabulary: "other" as never })).toThrow(
+      /vocabulary/,
+    );
+  });
+
+  it("defaults to https://api.agentcat.com and rejects a URL that is not http(s)", () => {
     delete process.env.MCPCAT_API_URL;
+    delete process.env.AGENTCAT_API_URL;
     const exporter = new MCPCatExporter({ projectId: "p" });
     exporters.push(exporter);
-    expect(exporter.url).toBe("https://api.mcpcat.io/v1/public/events/");
+    expect(exporter.url).toBe("https://api.agentcat.com/v1/public/events/");
     expect(() => new MCPCatExporter({ projectId: "p", apiBaseUrl: "not a url" })).toThrow(
       /invalid/,
     );
@@ -100,11 +155,18 @@ describe("MCPCatExporter delivery", () => {
 
   it("counts spans whose method is not in the API's enum instead of sending them", async () => {
     const exporter = make();
-    const span = factory.make({ attributes: { "mcp.method.name": "tasks/list" } });
+    const span = factory.make({ attributes: { "mcp.method.name": "sampling/createMessage" } });
     expect(await exportAndCollect(exporter, [span])).toEqual([{ code: SUCCESS }]);
     await exporter.forceFlush();
     expect(api.requests).toEqual([]);
     expect(exporter.getStats().skippedUnknownMethod).toBe(1);
+    // tasks/* are event types of the current API only.
+    const legacy = make({ vocabulary: "mcpcat" });
+    const task = factory.make({ attributes: { "mcp.method.name": "tasks/list" } });
+    await exportAndCollect(legacy, [task]);
+    await legacy.forceFlush();
+    expect(legacy.getStats().skippedUnknownMethod).toBe(1);
+    expect(api.requests).toEqual([]);
   });
 
   it("calls back exactly once with SUCCESS on accept, before delivery", async () => {

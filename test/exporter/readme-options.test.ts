@@ -6,6 +6,7 @@ import type { MCPCatExporterOptions } from "../../src/exporter/types.js";
 const allOptions: Required<MCPCatExporterOptions> = {
   projectId: "",
   apiBaseUrl: "",
+  vocabulary: "agentcat",
   includeUnknownMethods: false,
   maxQueueSize: 0,
   maxQueueBytes: 0,

@@ -1,13 +1,11 @@
 import { createHash } from "node:crypto";
-import {
-  PublishEventRequestEventTypeEnum,
-  PublishEventRequestFromJSON,
-  PublishEventRequestToJSON,
-} from "mcpcat-api";
+import * as agentcat from "agentcat-api";
+import * as mcpcat from "mcpcat-api";
 import { afterAll, describe, expect, it } from "vitest";
 import { toRequestBody, toRequestBodyGeneric } from "../../src/exporter/request-body.js";
 import { eventId, spanToEvent } from "../../src/exporter/span-to-event.js";
 import type { MCPCatEvent } from "../../src/exporter/types.js";
+import { type ApiVocabulary, VOCABULARIES } from "../../src/exporter/vocabulary.js";
 import * as sc from "../../src/semconv.js";
 import { PACKAGE_VERSION } from "../../src/version.js";
 import { SpanFactory, SpanKind, SpanStatusCode } from "./helpers/spans.js";
@@ -16,35 +14,58 @@ const spans = new SpanFactory();
 afterAll(() => spans.shutdown());
 const opts = { projectId: "proj_test" };
 const START = Date.UTC(2026, 10, 25, 12, 0, 0, 250);
-const ENUM = new Set<string>(Object.values(PublishEventRequestEventTypeEnum));
+/** Each API's generated model: its event type enum and its (de)serializers. */
+const MODELS = {
+  agentcat: {
+    enum: new Set<string>(Object.values(agentcat.PublishEventRequestEventTypeEnum)),
+    toJSON: agentcat.PublishEventRequestToJSON,
+    fromJSON: agentcat.PublishEventRequestFromJSON,
+  },
+  mcpcat: {
+    enum: new Set<string>(Object.values(mcpcat.PublishEventRequestEventTypeEnum)),
+    toJSON: mcpcat.PublishEventRequestToJSON as (e: unknown) => unknown,
+    fromJSON: mcpcat.PublishEventRequestFromJSON,
+  },
+};
+const ENUM = MODELS.agentcat.enum;
 
 const base = {
   [sc.ATTR_JSONRPC_REQUEST_ID]: "7",
   [sc.ATTR_MCP_PROTOCOL_VERSION]: "2025-06-18",
   [sc.ATTR_NETWORK_TRANSPORT]: "tcp",
-  [sc.ATTR_MCP_SERVER_NAME]: "demo-server",
-  [sc.ATTR_MCP_SERVER_VERSION]: "1.2.3",
-  [sc.ATTR_MCP_CLIENT_NAME]: "demo-client",
-  [sc.ATTR_MCP_CLIENT_VERSION]: "0.9.0",
+  [sc.ATTR_MCPCAT_SERVER_NAME]: "demo-server",
+  [sc.ATTR_MCPCAT_SERVER_VERSION]: "1.2.3",
+  [sc.ATTR_MCPCAT_CLIENT_NAME]: "demo-client",
+  [sc.ATTR_MCPCAT_CLIENT_VERSION]: "0.9.0",
 };
 
 /** Checks an event the way the API reads it: body through the generated model and back. */
-function roundTrip(event: MCPCatEvent): void {
-  expect(ENUM.has(String(event.eventType))).toBe(true);
+function roundTrip(event: MCPCatEvent, vocabulary: ApiVocabulary = "agentcat"): void {
+  const model = MODELS[vocabulary];
+  expect(model.enum.has(String(event.eventType))).toBe(true);
   expect(event.id).toMatch(/^evt_[0-9A-Za-z]{27}$/);
   // The generated client's own serializer accepts it ...
-  const generated = JSON.parse(JSON.stringify(PublishEventRequestToJSON(event)));
+  const generated = JSON.parse(JSON.stringify(model.toJSON(event as never)));
   expect(generated.event_type).toBe(event.eventType);
   // ... and what we put on the wire (snake_case only) decodes to the same event.
-  const body = toRequestBody(event);
+  const body = toRequestBody(event, VOCABULARIES[vocabulary]);
   // The fast path writes exactly what the generated serializer does, byte for byte.
-  expect(body).toBe(toRequestBodyGeneric(event));
+  expect(body).toBe(toRequestBodyGeneric(event, VOCABULARIES[vocabulary]));
   const wire = JSON.parse(body);
   expect(Object.keys(wire).filter((k) => /[A-Z]/.test(k))).toEqual([]);
   expect(wire.session_id).toBe(event.sessionId);
-  const decoded = PublishEventRequestFromJSON(wire);
+  // The version field of this API, and not the other's.
+  const [mine, other] =
+    vocabulary === "agentcat"
+      ? ["agentcat_version", "mcpcat_version"]
+      : ["mcpcat_version", "agentcat_version"];
+  expect(typeof wire[mine]).toBe("string");
+  expect(wire).not.toHaveProperty(other);
+  const decoded = model.fromJSON(wire);
   for (const [key, value] of Object.entries(event)) {
-    expect(decoded[key], key).toEqual(value);
+    // agentcat-api decodes a null session_id as undefined (it is optional there).
+    if (key === "sessionId" && value === null) expect(decoded[key] ?? null).toBeNull();
+    else expect(decoded[key], key).toEqual(value);
   }
 }
 
@@ -83,7 +104,7 @@ describe("spanToEvent", () => {
       timestamp: new Date(START),
       duration: 42,
       sdkLanguage: "TypeScript",
-      mcpcatVersion: `mcpcat-otel/${PACKAGE_VERSION}`,
+      agentcatVersion: `mcpcat-otel/${PACKAGE_VERSION}`,
       resourceName: "get_weather",
       serverName: "demo-server",
       serverVersion: "1.2.3",
@@ -165,6 +186,10 @@ describe("spanToEvent", () => {
     ["resources/unsubscribe", { [sc.ATTR_MCP_RESOURCE_URI]: "file:///b" }, "file:///b"],
     ["completion/complete", {}, undefined],
     ["logging/setLevel", {}, undefined],
+    ["tasks/get", {}, undefined],
+    ["tasks/result", {}, undefined],
+    ["tasks/list", {}, undefined],
+    ["tasks/cancel", {}, undefined],
   ];
   for (const [method, extra, resourceName] of methods) {
     for (const stateful of [true, false]) {
@@ -184,12 +209,12 @@ describe("spanToEvent", () => {
     }
   }
 
-  it("covers every event type of the mcpcat-api enum", () => {
-    const covered = new Set([...methods.map(([m]) => `mcp:${m}`), "mcpcat:identify"]);
+  it("covers every event type of the agentcat-api enum", () => {
+    const covered = new Set([...methods.map(([m]) => `mcp:${m}`), "agentcat:identify"]);
     expect([...ENUM].filter((t) => !covered.has(t))).toEqual([]);
   });
 
-  it("maps an mcpcat:identify span", () => {
+  it("maps an mcpcat:identify span to agentcat:identify", () => {
     const span = spans.make({
       name: sc.MCPCAT_IDENTIFY_SPAN_NAME,
       kind: SpanKind.INTERNAL,
@@ -198,12 +223,12 @@ describe("spanToEvent", () => {
         [sc.ATTR_USER_ID]: "u-1",
         [sc.ATTR_USER_NAME]: "Grace",
         [sc.ATTR_MCPCAT_IDENTIFY_DATA]: JSON.stringify({ team: "core" }),
-        [sc.ATTR_MCP_SERVER_NAME]: "srv",
+        [sc.ATTR_MCPCAT_SERVER_NAME]: "srv",
       },
     });
     const event = spanToEvent(span, opts)!;
     expect(event).toMatchObject({
-      eventType: "mcpcat:identify",
+      eventType: "agentcat:identify",
       sessionId: "s-1",
       identifyActorGivenId: "u-1",
       identifyActorName: "Grace",
@@ -301,11 +326,15 @@ describe("spanToEvent", () => {
       attributes: {
         [sc.ATTR_MCP_METHOD_NAME]: "prompts/get",
         [sc.ATTR_GEN_AI_PROMPT_NAME]: "greet",
-        [sc.ATTR_MCPCAT_PROMPT_ARGUMENTS]: JSON.stringify({ who: "you" }),
+        [`${sc.ATTR_GEN_AI_PROMPT_VARIABLE_PREFIX}who`]: "you",
+        [`${sc.ATTR_GEN_AI_PROMPT_VARIABLE_PREFIX}mood`]: "glad",
       },
     });
     expect(spanToEvent(span, opts)!.parameters).toEqual({
-      request: { method: "prompts/get", params: { name: "greet", arguments: { who: "you" } } },
+      request: {
+        method: "prompts/get",
+        params: { name: "greet", arguments: { who: "you", mood: "glad" } },
+      },
     });
   });
 
@@ -326,10 +355,12 @@ describe("spanToEvent", () => {
   });
 
   it("skips a method outside the API's enum unless includeUnknownMethods", () => {
-    const span = spans.make({ attributes: { [sc.ATTR_MCP_METHOD_NAME]: "tasks/get" } });
+    const span = spans.make({
+      attributes: { [sc.ATTR_MCP_METHOD_NAME]: "sampling/createMessage" },
+    });
     expect(spanToEvent(span, opts)).toBeNull();
     expect(spanToEvent(span, { ...opts, includeUnknownMethods: true })?.eventType).toBe(
-      "mcp:tasks/get",
+      "mcp:sampling/createMessage",
     );
   });
 
@@ -369,13 +400,51 @@ describe("spanToEvent", () => {
     expect(payload & ((1n << 128n) - 1n)).toBe(BigInt(`0x${sha.slice(0, 32)}`));
   });
 
-  it("lets sdkLanguage and mcpcatVersion be set", () => {
+  it("lets sdkLanguage and sdkVersion (or its old name mcpcatVersion) be set", () => {
     const span = spans.make({ attributes: { [sc.ATTR_MCP_METHOD_NAME]: "ping" } });
-    expect(
-      spanToEvent(span, { ...opts, sdkLanguage: "ts-otel", mcpcatVersion: "9.9.9" }),
-    ).toMatchObject({
-      sdkLanguage: "ts-otel",
-      mcpcatVersion: "9.9.9",
+    expect(spanToEvent(span, { ...opts, sdkLanguage: "ts-otel", sdkVersion: "9.9.9" })).toEqual(
+      expect.objectContaining({ sdkLanguage: "ts-otel", agentcatVersion: "9.9.9" }),
+    );
+    expect(spanToEvent(span, { ...opts, mcpcatVersion: "8.8.8" })?.agentcatVersion).toBe("8.8.8");
+    const legacy = spanToEvent(span, { ...opts, vocabulary: "mcpcat", sdkVersion: "7.7.7" });
+    expect(legacy?.mcpcatVersion).toBe("7.7.7");
+    expect(legacy).not.toHaveProperty("agentcatVersion");
+  });
+});
+
+describe("spanToEvent, legacy MCPCat vocabulary", () => {
+  const legacy = { ...opts, vocabulary: "mcpcat" as const };
+
+  it("maps a tools/call with mcpcatVersion, and no agentcatVersion", () => {
+    const span = spans.make({
+      attributes: {
+        ...base,
+        [sc.ATTR_MCP_METHOD_NAME]: "tools/call",
+        [sc.ATTR_GEN_AI_TOOL_NAME]: "t",
+      },
     });
+    const event = spanToEvent(span, legacy)!;
+    expect(event.mcpcatVersion).toBe(`mcpcat-otel/${PACKAGE_VERSION}`);
+    expect(event).not.toHaveProperty("agentcatVersion");
+    roundTrip(event, "mcpcat");
+  });
+
+  it("maps the identify span to mcpcat:identify", () => {
+    const span = spans.make({
+      name: sc.MCPCAT_IDENTIFY_SPAN_NAME,
+      kind: SpanKind.INTERNAL,
+      attributes: { [sc.ATTR_MCP_SESSION_ID]: "s-1", [sc.ATTR_USER_ID]: "u-1" },
+    });
+    const event = spanToEvent(span, legacy)!;
+    expect(event.eventType).toBe("mcpcat:identify");
+    roundTrip(event, "mcpcat");
+  });
+
+  it("makes no event of a tasks/* method, which the legacy enum does not list", () => {
+    for (const method of ["tasks/get", "tasks/result", "tasks/list", "tasks/cancel"]) {
+      const span = spans.make({ attributes: { [sc.ATTR_MCP_METHOD_NAME]: method } });
+      expect(spanToEvent(span, legacy)).toBeNull();
+      expect(spanToEvent(span, opts)?.eventType).toBe(`mcp:${method}`);
+    }
   });
 });

@@ -1,6 +1,7 @@
 /*
  * A loopback OTLP/HTTP receiver: POST /v1/traces in the standard JSON or protobuf encoding
- * (gzip or not), decoded into plain spans; /v1/metrics and /v1/logs are counted and accepted.
+ * (gzip or not), decoded into plain spans; /v1/metrics in JSON kept as decoded (protobuf only
+ * counted), /v1/logs counted; all accepted.
  * `TestCollector` from contrib-test-utils reads JSON only, and otlp-transformer 0.301 has no
  * request decoder, so protobuf goes through protobufjs with the schema in otlp-trace-proto.ts.
  */
@@ -36,6 +37,8 @@ export class OtlpReceiver {
   readonly requests: { path: string; contentType: string; ok: boolean }[] = [];
   /** Requests that could not be decoded; a test expects none. */
   readonly errors: string[] = [];
+  /** Bodies of `/v1/metrics` requests sent as JSON (`OTEL_EXPORTER_OTLP_METRICS_PROTOCOL=http/json`). */
+  readonly metricRequests: unknown[] = [];
   private server: http.Server | undefined;
 
   async start(): Promise<this> {
@@ -74,6 +77,8 @@ export class OtlpReceiver {
           else if (contentType.startsWith("application/json")) {
             this.ingest(JSON.parse(body.toString("utf8")), "json");
           } else throw new Error(`content-type ${contentType}`);
+        } else if (path === "/v1/metrics" && contentType.startsWith("application/json")) {
+          this.metricRequests.push(JSON.parse(body.toString("utf8")));
         } else if (path !== "/v1/metrics" && path !== "/v1/logs") {
           throw new Error(`unexpected path ${path}`);
         }

@@ -1,15 +1,34 @@
 /*
- * A loopback stand-in for the MCPCat API: POST /v1/public/events/ only. It decodes and checks
- * every body the way the API reads it (snake_case keys, `mcpcat-api`'s model and event type
- * enum), records what it accepted, and can be scripted to fail, hang or drop connections.
+ * A loopback stand-in for the AgentCat API (or, with `vocabulary: "mcpcat"`, the legacy MCPCat
+ * API): POST /v1/public/events/ only. It decodes and checks every body the way the API reads
+ * it (snake_case keys, the generated model of that API: `agentcat-api` or `mcpcat-api`, its
+ * event type enum and version field), records what it accepted, and can be scripted to fail,
+ * hang or drop connections.
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import {
-  type PublishEventRequest,
-  PublishEventRequestEventTypeEnum,
-  PublishEventRequestFromJSON,
-} from "mcpcat-api";
+import * as agentcat from "agentcat-api";
+import * as mcpcat from "mcpcat-api";
+
+type PublishEventRequest = agentcat.PublishEventRequest | mcpcat.PublishEventRequest;
+
+/** What differs between the two APIs, as their generated models say. */
+const MODELS = {
+  agentcat: {
+    fromJSON: agentcat.PublishEventRequestFromJSON,
+    instanceOf: agentcat.instanceOfPublishEventRequest,
+    eventTypes: new Set<string>(Object.values(agentcat.PublishEventRequestEventTypeEnum)),
+    versionKey: "agentcat_version",
+    otherVersionKey: "mcpcat_version",
+  },
+  mcpcat: {
+    fromJSON: mcpcat.PublishEventRequestFromJSON,
+    instanceOf: mcpcat.instanceOfPublishEventRequest,
+    eventTypes: new Set<string>(Object.values(mcpcat.PublishEventRequestEventTypeEnum)),
+    versionKey: "mcpcat_version",
+    otherVersionKey: "agentcat_version",
+  },
+} as const;
 
 /** What the stand-in answers to one request; `attempt` counts requests for the same event id. */
 export type Reply =
@@ -22,13 +41,12 @@ export interface ReceivedRequest {
   at: number;
   /** The body as sent (snake_case). */
   body: Record<string, unknown>;
-  /** The body decoded by `mcpcat-api` (camelCase, `timestamp` a Date). */
+  /** The body decoded by the generated model (camelCase, `timestamp` a Date). */
   event: PublishEventRequest;
   status: number | "hang" | "destroy";
   headers: http.IncomingHttpHeaders;
 }
 
-const EVENT_TYPES = new Set<string>(Object.values(PublishEventRequestEventTypeEnum));
 const ID_PATTERN = /^evt_[0-9A-Za-z]{27}$/;
 
 export class FakeMcpcatApi {
@@ -44,6 +62,12 @@ export class FakeMcpcatApi {
   private readonly attempts = new Map<string, number>();
   private server: http.Server | undefined;
   private waiters: { n: number; resolve: () => void }[] = [];
+  private readonly model: (typeof MODELS)[keyof typeof MODELS];
+
+  /** `vocabulary`: which API this stands in for (default the current one, AgentCat). */
+  constructor(readonly vocabulary: "agentcat" | "mcpcat" = "agentcat") {
+    this.model = MODELS[vocabulary];
+  }
 
   /** Starts listening on 127.0.0.1 on a free port. */
   async start(): Promise<this> {
@@ -61,7 +85,7 @@ export class FakeMcpcatApi {
 
   /** Accepted events, in the order they were accepted. */
   get events(): PublishEventRequest[] {
-    return [...this.accepted.values()].map((b) => PublishEventRequestFromJSON(b));
+    return [...this.accepted.values()].map((b) => this.model.fromJSON(b));
   }
 
   /** Resolves once `n` events have been accepted. */
@@ -107,7 +131,7 @@ export class FakeMcpcatApi {
       const record: ReceivedRequest = {
         at: Date.now(),
         body,
-        event: PublishEventRequestFromJSON(body),
+        event: this.model.fromJSON(body),
         status: typeof reply === "string" ? reply : reply.status,
         headers: req.headers,
       };
@@ -139,13 +163,24 @@ export class FakeMcpcatApi {
     if (typeof id !== "string" || !ID_PATTERN.test(id)) this.violations.push(`bad id ${id}`);
     if (typeof body.project_id !== "string") this.violations.push(`${id}: no project_id`);
     if (!("session_id" in body)) this.violations.push(`${id}: no session_id key`);
-    if (!EVENT_TYPES.has(String(body.event_type))) {
+    if (!this.model.instanceOf(this.model.fromJSON(body))) {
+      this.violations.push(`${id}: not a ${this.vocabulary} PublishEventRequest`);
+    }
+    if (!this.model.eventTypes.has(String(body.event_type))) {
       this.violations.push(`${id}: event_type ${body.event_type} not in the enum`);
     }
     if (typeof body.timestamp !== "string" || Number.isNaN(Date.parse(body.timestamp))) {
       this.violations.push(`${id}: bad timestamp ${body.timestamp}`);
     }
     if (!Number.isInteger(body.duration)) this.violations.push(`${id}: duration ${body.duration}`);
+    if (typeof body[this.model.versionKey] !== "string") {
+      this.violations.push(`${id}: no ${this.model.versionKey}`);
+    }
+    if (this.model.otherVersionKey in body) {
+      this.violations.push(
+        `${id}: ${this.model.otherVersionKey} sent to the ${this.vocabulary} API`,
+      );
+    }
     for (const key of Object.keys(body)) {
       if (/[A-Z]/.test(key)) this.violations.push(`${id}: camelCase key ${key} on the wire`);
     }

@@ -1,0 +1,158 @@
+/*
+ * Spans for MCP notifications, when `captureNotifications` is on (off by default: progress and
+ * logging notifications can outnumber requests many times over). A notification received makes
+ * a SERVER span, a notification sent a CLIENT span, as the conventions name the two sides; both
+ * carry the connection's session id, so they share it with the request spans.
+ */
+import {
+  type Context,
+  context,
+  type DiagLogger,
+  type Link,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  type Tracer,
+  trace,
+} from "@opentelemetry/api";
+import { requestAttributes, spanNameOf } from "./attributes.js";
+import { parentFromMeta, withContextInMeta } from "./propagation.js";
+import type { ResolvedOptions } from "./request-span.js";
+import {
+  ATTR_ERROR_TYPE,
+  ATTR_MCPCAT_SERVER_NAME,
+  ATTR_MCPCAT_SERVER_VERSION,
+  ERROR_TYPE_VALUE_OTHER,
+} from "./semconv.js";
+import type { ProtocolLike } from "./server-request.js";
+import { type ConnectionState, sessionIdOf, type TransportLike } from "./session.js";
+import type { McpRequest } from "./types.js";
+
+/** A JSON-RPC notification: a request without an id. */
+export interface McpNotification {
+  method: string;
+  params?: Record<string, unknown> & { _meta?: Record<string, unknown> };
+}
+
+type ConnectionOf = (
+  protocol: ProtocolLike,
+  transport: TransportLike,
+  options: ResolvedOptions,
+) => ConnectionState;
+
+export class NotificationTracer {
+  constructor(
+    private readonly getTracer: () => Tracer,
+    private readonly getOptions: () => ResolvedOptions,
+    private readonly diag: DiagLogger,
+    private readonly connectionOf: ConnectionOf,
+  ) {}
+
+  /** A notification arrived: a SERVER span, the active context while its handler is dispatched. */
+  received(protocol: ProtocolLike, notification: McpNotification, runOriginal: () => void): void {
+    const options = this.getOptions();
+    const transport = protocol._transport;
+    if (!options.config.captureNotifications || !transport || !isNotification(notification)) {
+      runOriginal();
+      return;
+    }
+    let started: [Context, () => void] | undefined;
+    try {
+      const { parent, links } = parentFromMeta(context.active(), notification.params?._meta);
+      const span = this.start(
+        protocol,
+        transport,
+        notification,
+        SpanKind.SERVER,
+        options,
+        parent,
+        links,
+      );
+      started = [trace.setSpan(parent, span), () => span.end()];
+    } catch (error) {
+      this.diag.error("failed to start the notification span", error);
+    }
+    if (!started) {
+      runOriginal();
+      return;
+    }
+    // The SDK dispatches the handler on a promise it does not return: the span marks the
+    // receipt, and the handler's own spans (started in this context) are its children.
+    try {
+      context.with(started[0], runOriginal);
+    } finally {
+      started[1]();
+    }
+  }
+
+  /** A notification is sent: a CLIENT span, its context carried in `params._meta` when it has params. */
+  send(
+    protocol: ProtocolLike,
+    notification: McpNotification,
+    runOriginal: (notification: McpNotification) => Promise<void>,
+  ): Promise<void> {
+    const options = this.getOptions();
+    const transport = protocol._transport;
+    if (!options.config.captureNotifications || !transport || !isNotification(notification)) {
+      return runOriginal(notification);
+    }
+    let span: Span;
+    let spanContext: Context;
+    let outgoing = notification;
+    try {
+      const active = context.active();
+      span = this.start(protocol, transport, notification, SpanKind.CLIENT, options, active);
+      spanContext = trace.setSpan(active, span);
+      // Params are never added where there were none: the SDK debounces only param-less ones.
+      if (notification.params) outgoing = withContextInMeta(notification, spanContext);
+    } catch (error) {
+      this.diag.error("failed to start the notification span", error);
+      return runOriginal(notification);
+    }
+    const pending = context.with(spanContext, () => runOriginal(outgoing));
+    // Observed, not chained: the caller gets the SDK's own promise.
+    Promise.resolve(pending).then(
+      () => span.end(),
+      (error: unknown) => {
+        span.setAttribute(ATTR_ERROR_TYPE, ERROR_TYPE_VALUE_OTHER);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: String(error) });
+        span.end();
+      },
+    );
+    return pending;
+  }
+
+  private start(
+    protocol: ProtocolLike,
+    transport: TransportLike,
+    notification: McpNotification,
+    kind: SpanKind,
+    options: ResolvedOptions,
+    parent: Context,
+    links?: Link[],
+  ): Span {
+    const connection = this.connectionOf(protocol, transport, options);
+    const request: McpRequest = { id: null, method: notification.method };
+    const attributes = requestAttributes(
+      request,
+      undefined,
+      sessionIdOf(connection, transport),
+      connection,
+      {},
+      connection.stateless ? undefined : connection.protocolVersion,
+    );
+    const server = protocol._serverInfo ?? protocol._serverVersion;
+    if (typeof server?.name === "string") attributes[ATTR_MCPCAT_SERVER_NAME] = server.name;
+    if (typeof server?.version === "string")
+      attributes[ATTR_MCPCAT_SERVER_VERSION] = server.version;
+    return this.getTracer().startSpan(
+      spanNameOf(notification.method, undefined),
+      { kind, attributes, links },
+      parent,
+    );
+  }
+}
+
+function isNotification(value: unknown): value is McpNotification {
+  return typeof (value as McpNotification | undefined)?.method === "string";
+}

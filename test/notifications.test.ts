@@ -1,0 +1,112 @@
+import { SpanKind } from "@opentelemetry/api";
+import type { ReadableSpan } from "@opentelemetry/sdk-trace";
+import { afterEach, describe, expect, it } from "vitest";
+import { isUnknownMethodSpan, spanToEvent } from "../src/exporter/span-to-event.js";
+import { buildServer, connectInMemory } from "./helpers/servers.js";
+import { mcpSpans, setupTracing, waitFor } from "./helpers/tracing.js";
+
+const { exporter, instrumentation } = setupTracing();
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  await Promise.all(cleanups.splice(0).map((close) => close()));
+  instrumentation.setConfig({});
+  exporter.reset();
+});
+
+function notificationSpans(kind?: SpanKind): ReadableSpan[] {
+  return exporter
+    .getFinishedSpans()
+    .filter(
+      (s) =>
+        String(s.attributes["mcp.method.name"]).startsWith("notifications/") &&
+        (kind === undefined || s.kind === kind),
+    );
+}
+
+/** An in-memory connection whose server-to-client messages are recorded as sent. */
+async function connect() {
+  const server = buildServer();
+  const connection = await connectInMemory(server);
+  cleanups.push(() => connection.client.close());
+  const sent: { method?: string; params?: { _meta?: Record<string, unknown> } }[] = [];
+  const transport = connection.serverTransport;
+  const send = transport.send.bind(transport);
+  transport.send = (message, options) => {
+    sent.push(structuredClone(message) as (typeof sent)[number]);
+    return send(message, options);
+  };
+  return { server, ...connection, sent };
+}
+
+describe("notifications as spans", () => {
+  it("makes none by default", async () => {
+    const { server, client } = await connect();
+    await server.server.sendLoggingMessage({ level: "info", data: "hello" });
+    await client.listTools();
+    await waitFor(() => mcpSpans(exporter).length === 2, "initialize and tools/list");
+    expect(notificationSpans()).toEqual([]);
+  });
+
+  it("with captureNotifications: a CLIENT span per notification sent, a SERVER span per one received", async () => {
+    instrumentation.setConfig({ captureNotifications: true });
+    const { server, client, sent } = await connect();
+    // The client sent notifications/initialized while connecting.
+    await waitFor(
+      () => notificationSpans().length === 2,
+      "both sides of notifications/initialized",
+    );
+    const initialized = notificationSpans();
+    expect(initialized.map((s) => [s.name, s.kind]).sort()).toEqual([
+      ["notifications/initialized", SpanKind.SERVER],
+      ["notifications/initialized", SpanKind.CLIENT],
+    ]);
+    for (const span of initialized) {
+      expect(span.attributes["mcp.session.id"]).toMatch(/^[0-9a-f-]{36}$/);
+      expect(span.attributes["jsonrpc.request.id"]).toBeUndefined();
+    }
+    // Its session id is the one of the request spans of the same connection.
+    await client.listTools();
+    const requests = () => mcpSpans(exporter).filter((s) => "jsonrpc.request.id" in s.attributes);
+    await waitFor(() => requests().length === 2, "the request spans");
+    const onServer = initialized.find((s) => s.kind === SpanKind.SERVER)!;
+    expect(onServer.attributes["mcp.session.id"]).toBe(requests()[0]!.attributes["mcp.session.id"]);
+    expect(onServer.attributes["mcpcat.server.name"]).toBe("test-server");
+
+    exporter.reset();
+    const params = { level: "info" as const, data: "hello" };
+    await server.server.sendLoggingMessage(params);
+    await waitFor(() => notificationSpans().length === 2, "both sides of notifications/message");
+    const out = notificationSpans(SpanKind.CLIENT)[0]!;
+    const received = notificationSpans(SpanKind.SERVER)[0]!;
+    expect(out.name).toBe("notifications/message");
+    // The context went in _meta on the wire, and made the receiver's span a child.
+    const wire = sent.find((m) => m.method === "notifications/message")!;
+    const { traceId, spanId } = out.spanContext();
+    expect(wire.params?._meta?.traceparent).toBe(`00-${traceId}-${spanId}-01`);
+    expect(received.parentSpanContext?.spanId).toBe(spanId);
+    // The caller's object is untouched.
+    expect(params).toEqual({ level: "info", data: "hello" });
+  });
+
+  it("adds no params to a notification that had none (the SDK debounces those)", async () => {
+    instrumentation.setConfig({ captureNotifications: true });
+    const { server, sent } = await connect();
+    server.server.sendToolListChanged();
+    await waitFor(
+      () => notificationSpans(SpanKind.CLIENT).some((s) => s.name.endsWith("list_changed")),
+      "the list_changed span",
+    );
+    const wire = sent.find((m) => m.method === "notifications/tools/list_changed");
+    expect(wire).toBeDefined();
+    expect(wire?.params).toBeUndefined();
+  });
+
+  it("a notification span makes no MCPCat event and is not counted as an unknown method", async () => {
+    instrumentation.setConfig({ captureNotifications: true });
+    await connect();
+    await waitFor(() => notificationSpans(SpanKind.SERVER).length === 1, "the received span");
+    const span = notificationSpans(SpanKind.SERVER)[0]!;
+    expect(spanToEvent(span, { projectId: "p" })).toBeNull();
+    expect(isUnknownMethodSpan(span)).toBe(false);
+  });
+});
