@@ -7,6 +7,7 @@ import {
   trace,
 } from "@opentelemetry/api";
 import { type Peers, requestAttributes, spanNameOf, targetOf } from "./attributes.js";
+import { isModernRevision } from "./era.js";
 import { withContextInMeta } from "./propagation.js";
 import { RequestSpan, type ResolvedOptions } from "./request-span.js";
 import type { ProtocolLike } from "./server-request.js";
@@ -24,6 +25,8 @@ interface SendingProtocol extends ProtocolLike {
   _requestMessageId?: number;
   /** On a `Server`: the client's info from `initialize`. */
   _clientVersion?: { name?: string; version?: string };
+  /** SDK v2: the protocol version this side negotiated (a modern one has no session). */
+  _negotiatedProtocolVersion?: string;
 }
 
 /**
@@ -95,7 +98,8 @@ export class ClientRequestTracer {
       this.connections.set(transport, connection);
     }
     const target = targetOf(request);
-    const sessionId = sessionIdOf(connection, transport);
+    const negotiated = protocol._negotiatedProtocolVersion;
+    const sessionId = isModernRevision(negotiated) ? undefined : sessionIdOf(connection, transport);
     const peers = peersOf(protocol);
     const id = protocol._requestMessageId;
     const withId = typeof id === "number" ? { ...request, id } : request;
@@ -106,7 +110,9 @@ export class ClientRequestTracer {
       sessionId,
       connection,
       peers,
-      typeof protocolVersion === "string" ? protocolVersion : connection.protocolVersion,
+      typeof protocolVersion === "string"
+        ? protocolVersion
+        : (negotiated ?? connection.protocolVersion),
     );
     const active = context.active();
     const span = this.getTracer().startSpan(

@@ -10,6 +10,13 @@ import {
   patchLoadedV1,
   v1ModuleDefinition,
 } from "./sdk-v1.js";
+import {
+  hookV2CommonJs,
+  patchLoadedV2,
+  patchV2Root,
+  type V2ProtocolPatcher,
+  v1ShapedExtra,
+} from "./sdk-v2.js";
 import { type ProtocolLike, ServerRequestTracer } from "./server-request.js";
 import type { McpInstrumentationConfig, McpRequest } from "./types.js";
 import { PACKAGE_NAME, PACKAGE_VERSION } from "./version.js";
@@ -22,14 +29,26 @@ type SendRequest = (
   request: McpRequest,
   ...rest: unknown[]
 ) => Promise<unknown>;
+/** v2's funnel for every request sent: `(codec, request, resultSchema, options)`. */
+type SendViaCodec = (
+  this: ProtocolLike,
+  codec: unknown,
+  request: McpRequest,
+  ...rest: unknown[]
+) => Promise<unknown>;
 /** The `Protocol` methods wrapped: requests in and out, cancellations in, the connection closing. */
 interface ProtocolPrototype {
   _onrequest: OnRequest;
   _oncancel: OnCancel;
   _onclose: OnClose;
   request: SendRequest;
+  _requestWithSchemaViaCodec: SendViaCodec;
 }
-const WRAPPED = ["_onrequest", "_oncancel", "_onclose", "request"] as const;
+type Generation = "v1" | "v2";
+const WRAPPED = {
+  v1: ["_onrequest", "_oncancel", "_onclose", "request"],
+  v2: ["_onrequest", "_oncancel", "_onclose", "_requestWithSchemaViaCodec"],
+} as const;
 
 /**
  * OpenTelemetry instrumentation for the official MCP TypeScript SDK: one SERVER span per MCP
@@ -49,7 +68,8 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
   declare private _requests: ServerRequestTracer | undefined;
   declare private _sentRequests: ClientRequestTracer | undefined;
   declare private _cjsHook: { unhook(): void } | undefined;
-  declare private _patched: Set<ProtocolPrototype> | undefined;
+  declare private _v2CjsHook: { unhook(): void } | undefined;
+  declare private _patched: Map<ProtocolPrototype, Generation> | undefined;
 
   constructor(config: McpInstrumentationConfig = {}) {
     super(PACKAGE_NAME, PACKAGE_VERSION, config);
@@ -71,30 +91,52 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
       patchLoadedV1(this.patcher());
     } catch (error) {
       // Never from a constructor (the base class enables there): the app must still start.
-      this._diag.error("could not hook the MCP SDK; requests will not be traced", error);
+      this._diag.error("could not hook the MCP SDK v1; requests will not be traced", error);
     }
+    try {
+      this._v2CjsHook ??= hookV2CommonJs(this.v2Patcher());
+      patchLoadedV2(this.v2Patcher());
+    } catch (error) {
+      this._diag.error("could not hook the MCP SDK v2; requests will not be traced", error);
+    }
+  }
+
+  /**
+   * Patches the SDK v2 `Protocol` behind the root exports of `@modelcontextprotocol/server` or
+   * `/client`: for a loader hook that sees those modules load. Does nothing when disabled.
+   * @internal
+   */
+  patchV2Root(rootExports: unknown): void {
+    if (this._enabled) patchV2Root(this.v2Patcher(), rootExports);
   }
 
   override disable(): void {
     super.disable();
     this._cjsHook?.unhook();
     this._cjsHook = undefined;
-    for (const prototype of this._patched ?? []) this.unwrapAll(prototype);
+    this._v2CjsHook?.unhook();
+    this._v2CjsHook = undefined;
+    for (const [prototype, generation] of this._patched ?? [])
+      this.unwrapAll(prototype, generation);
     this._patched?.clear();
   }
 
   private patcher(): ProtocolPatcher {
     return {
-      patch: (moduleExports) => this.patchProtocol(moduleExports),
+      patch: (moduleExports) => this.patchProtocol(moduleExports, "v1"),
       unpatch: (moduleExports) => {
-        const prototype = protocolPrototypeOf(moduleExports);
-        if (prototype && this._patched?.delete(prototype)) this.unwrapAll(prototype);
+        const prototype = protocolPrototypeOf(moduleExports, "v1");
+        if (prototype && this._patched?.delete(prototype)) this.unwrapAll(prototype, "v1");
       },
     };
   }
 
-  private patchProtocol(moduleExports: unknown): void {
-    const prototype = protocolPrototypeOf(moduleExports);
+  private v2Patcher(): V2ProtocolPatcher {
+    return { patch: (moduleExports) => this.patchProtocol(moduleExports, "v2") };
+  }
+
+  private patchProtocol(moduleExports: unknown, generation: Generation): void {
+    const prototype = protocolPrototypeOf(moduleExports, generation);
     if (!prototype) {
       this._diag.debug(
         "module has no Protocol with the methods we wrap; SDK version not supported",
@@ -103,9 +145,12 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
     }
     if (isWrapped(prototype._onrequest)) return;
     const requests = this.requests();
+    const shapeExtra = generation === "v2" ? v1ShapedExtra : (extra: unknown) => extra;
     this._wrap(prototype, "_onrequest", (original: OnRequest) => {
       return function _onrequest(this: ProtocolLike, request: McpRequest, extra?: unknown) {
-        requests.handle(this, request, extra, () => original.call(this, request, extra));
+        requests.handle(this, request, shapeExtra(extra), () =>
+          original.call(this, request, extra),
+        );
       };
     });
     // Cancelled and orphaned requests get no response; these end their spans, at no cost to
@@ -128,19 +173,34 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
       };
     });
     const sent = this.sentRequests();
-    this._wrap(prototype, "request", (original: SendRequest) => {
-      return function request(this: ProtocolLike, outgoing: McpRequest, ...rest: unknown[]) {
-        return sent.send(this, outgoing, (withContext) =>
-          original.call(this, withContext, ...rest),
-        );
-      };
-    });
-    this._patched ??= new Set();
-    this._patched.add(prototype);
+    if (generation === "v1") {
+      this._wrap(prototype, "request", (original: SendRequest) => {
+        return function request(this: ProtocolLike, outgoing: McpRequest, ...rest: unknown[]) {
+          return sent.send(this, outgoing, (withContext) =>
+            original.call(this, withContext, ...rest),
+          );
+        };
+      });
+    } else {
+      this._wrap(prototype, "_requestWithSchemaViaCodec", (original: SendViaCodec) => {
+        return function _requestWithSchemaViaCodec(
+          this: ProtocolLike,
+          codec: unknown,
+          outgoing: McpRequest,
+          ...rest: unknown[]
+        ) {
+          return sent.send(this, outgoing, (withContext) =>
+            original.call(this, codec, withContext, ...rest),
+          );
+        };
+      });
+    }
+    this._patched ??= new Map();
+    this._patched.set(prototype, generation);
   }
 
-  private unwrapAll(prototype: ProtocolPrototype): void {
-    for (const name of WRAPPED) this._unwrap(prototype, name);
+  private unwrapAll(prototype: ProtocolPrototype, generation: Generation): void {
+    for (const name of WRAPPED[generation]) this._unwrap(prototype, name);
   }
 
   private sentRequests(): ClientRequestTracer {
@@ -162,10 +222,13 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
   }
 }
 
-function protocolPrototypeOf(moduleExports: unknown): ProtocolPrototype | undefined {
+function protocolPrototypeOf(
+  moduleExports: unknown,
+  generation: Generation,
+): ProtocolPrototype | undefined {
   const prototype = (moduleExports as { Protocol?: { prototype?: ProtocolPrototype } } | undefined)
     ?.Protocol?.prototype;
-  return prototype && WRAPPED.every((name) => typeof prototype[name] === "function")
+  return prototype && WRAPPED[generation].every((name) => typeof prototype[name] === "function")
     ? prototype
     : undefined;
 }

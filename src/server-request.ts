@@ -17,6 +17,7 @@ import {
   targetOf,
 } from "./attributes.js";
 import { toJson } from "./content.js";
+import { envelopeClientInfo, envelopeProtocolVersion, isModernRevision } from "./era.js";
 import {
   identityChanged,
   type ResolvedIdentity,
@@ -178,35 +179,27 @@ export class ServerRequestTracer {
     options: ResolvedOptions,
   ): [RequestSpan, Context] {
     const connection = this.connectionOf(transport, options);
+    // A modern-era request has no session, whatever the transport: it keeps nothing.
+    const modernVersion = envelopeProtocolVersion(request);
+    const state =
+      isModernRevision(modernVersion) && !connection.stateless
+        ? { ...connection, stateless: true }
+        : connection;
     const target = targetOf(request);
-    const sessionId = sessionIdOf(connection, transport);
-    const peers = peersOf(protocol, connection, request, extra);
+    const sessionId = sessionIdOf(state, transport);
+    const peers = peersOf(protocol, state, request, extra);
     const protocolVersion =
-      (connection.stateless ? undefined : connection.protocolVersion) ??
+      modernVersion ??
+      (state.stateless ? undefined : connection.protocolVersion) ??
       headerOf(extra, "mcp-protocol-version");
-    const attributes = requestAttributes(
-      request,
-      target,
-      sessionId,
-      connection,
-      peers,
-      protocolVersion,
-    );
+    const attributes = requestAttributes(request, target, sessionId, state, peers, protocolVersion);
     const { parent, links } = parentFromMeta(context.active(), request.params?._meta);
     const span = this.getTracer().startSpan(
       spanNameOf(request.method, target),
       { kind: SpanKind.SERVER, attributes, links },
       parent,
     );
-    const tracked = new RequestSpan(
-      span,
-      request,
-      connection,
-      peers,
-      sessionId,
-      options,
-      this.diag,
-    );
+    const tracked = new RequestSpan(span, request, state, peers, sessionId, options, this.diag);
     const id = request.id as RequestId;
     connection.pending.get(id)?.end("a new request reused its id before it was answered");
     connection.pending.set(id, tracked);
@@ -309,10 +302,14 @@ function peersOf(
   const own = protocol._serverInfo;
   const server = own ?? protocol._serverVersion;
   const peers: Peers = { serverName: server?.name, serverVersion: server?.version };
+  const envelope = envelopeClientInfo(request);
   if (!own && protocol._clientInfo) {
     // A Client handling a server-initiated request: the client is this process.
     peers.clientName = protocol._clientInfo.name;
     peers.clientVersion = protocol._clientInfo.version;
+  } else if (envelope !== undefined) {
+    // Modern era: every request names its own client.
+    Object.assign(peers, envelope);
   } else if (request.method === "initialize") {
     const info = request.params?.clientInfo as { name?: unknown; version?: unknown } | undefined;
     peers.clientName = typeof info?.name === "string" ? info.name : undefined;

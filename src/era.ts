@@ -1,0 +1,40 @@
+/*
+ * The two eras of the MCP protocol, as far as a request shows them. Modern (2026-07-28 and
+ * later) requests carry a per-request `_meta` envelope with the protocol version and the
+ * client's info; there is no `initialize` and no session. Legacy (2025) requests carry neither.
+ */
+import type { McpRequest } from "./types.js";
+
+export const PROTOCOL_VERSION_META_KEY = "io.modelcontextprotocol/protocolVersion";
+export const CLIENT_INFO_META_KEY = "io.modelcontextprotocol/clientInfo";
+/** The first revision without sessions. Revisions are dates, so they compare as strings. */
+export const FIRST_MODERN_REVISION = "2026-07-28";
+
+export function isModernRevision(version: unknown): version is string {
+  return typeof version === "string" && version >= FIRST_MODERN_REVISION;
+}
+
+/** The protocol version a modern request declares in its envelope. */
+export function envelopeProtocolVersion(request: McpRequest): string | undefined {
+  const version = request.params?._meta?.[PROTOCOL_VERSION_META_KEY];
+  return typeof version === "string" && version !== "" ? version : undefined;
+}
+
+/** True for a request of the session-less era: its envelope names a modern revision. */
+export function isModernRequest(request: McpRequest): boolean {
+  return isModernRevision(envelopeProtocolVersion(request));
+}
+
+/** Client name and version from a modern request's envelope: this request's own caller. */
+export function envelopeClientInfo(
+  request: McpRequest,
+): { clientName?: string; clientVersion?: string } | undefined {
+  const info = request.params?._meta?.[CLIENT_INFO_META_KEY] as
+    | { name?: unknown; version?: unknown }
+    | undefined;
+  if (!info || typeof info !== "object" || typeof info.name !== "string") return undefined;
+  return {
+    clientName: info.name,
+    clientVersion: typeof info.version === "string" ? info.version : undefined,
+  };
+}
