@@ -89,6 +89,11 @@ export async function handlerOverHttp(
   const handler = createMcpHandler(() => build());
   const node = toNodeHandler(handler);
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    // What an auth middleware would do: toNodeHandler forwards `req.auth` as `authInfo`.
+    const token = req.headers["x-test-token"];
+    if (typeof token === "string") {
+      (req as IncomingMessage & { auth?: unknown }).auth = { token, clientId: "c1", scopes: [] };
+    }
     Promise.resolve(node(req, res)).catch((error: unknown) => {
       if (!res.headersSent) res.writeHead(500).end(String(error));
     });
