@@ -145,12 +145,17 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
     }
     if (isWrapped(prototype._onrequest)) return;
     const requests = this.requests();
-    const shapeExtra = generation === "v2" ? v1ShapedExtra : (extra: unknown) => extra;
     this._wrap(prototype, "_onrequest", (original: OnRequest) => {
+      if (generation === "v1") {
+        return function _onrequest(this: ProtocolLike, request: McpRequest, extra?: unknown) {
+          requests.handle(this, request, extra, () => original.call(this, request, extra));
+        };
+      }
       return function _onrequest(this: ProtocolLike, request: McpRequest, extra?: unknown) {
-        requests.handle(this, request, shapeExtra(extra), () =>
+        requests.handle(this, request, v1ShapedExtra(extra), () =>
           original.call(this, request, extra),
         );
+        requests.settleDropped(this, request);
       };
     });
     // Cancelled and orphaned requests get no response; these end their spans, at no cost to

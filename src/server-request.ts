@@ -118,6 +118,22 @@ export class ServerRequestTracer {
     tracked.end("request cancelled before a response was sent");
   }
 
+  /**
+   * After the SDK's `_onrequest` returned: a request it neither dispatched (no abort controller)
+   * nor answered (still pending) was dropped, and will get no response. SDK v2 drops requests
+   * its connection's era cannot serve (a server-to-client request on a modern-era connection).
+   */
+  settleDropped(protocol: ProtocolLike, request: McpRequest): void {
+    const controllers = protocol._requestHandlerAbortControllers;
+    const id = request?.id as RequestId;
+    const connection = protocol._transport && this.connections.get(protocol._transport);
+    const tracked = connection?.pending.get(id);
+    if (!connection || !tracked || typeof controllers?.has !== "function" || controllers.has(id))
+      return;
+    connection.pending.delete(id);
+    tracked.end("dropped by the SDK without a response");
+  }
+
   /** A connection closed: the requests it had not answered will get no response. */
   closed(transport: TransportLike | undefined): void {
     const connection = transport && this.connections.get(transport);

@@ -1,7 +1,8 @@
+import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
-import { toNodeHandler } from "@modelcontextprotocol/node";
+import { NodeStreamableHTTPServerTransport, toNodeHandler } from "@modelcontextprotocol/node";
 import {
   createMcpHandler,
   InMemoryTransport,
@@ -124,4 +125,44 @@ export async function connectV2Http(
   });
   await client.connect(transport);
   return client;
+}
+
+/**
+ * A v2 server on the sessionful legacy transport (`NodeStreamableHTTPServerTransport` with a
+ * `sessionIdGenerator`, from @modelcontextprotocol/node): one server per Mcp-Session-Id.
+ */
+export async function sessionfulOverHttp(
+  build: () => McpServer = buildV2Server,
+): Promise<HandlerServer> {
+  const sessions = new Map<string, NodeStreamableHTTPServerTransport>();
+  const server: Server = createServer((req, res) => {
+    const serve = async () => {
+      const id = req.headers["mcp-session-id"];
+      const existing = typeof id === "string" ? sessions.get(id) : undefined;
+      if (existing) return existing.handleRequest(req, res);
+      const transport: NodeStreamableHTTPServerTransport = new NodeStreamableHTTPServerTransport({
+        sessionIdGenerator: () => randomUUID(),
+        onsessioninitialized: (sessionId: string) => {
+          sessions.set(sessionId, transport);
+        },
+      });
+      await build().connect(transport);
+      await transport.handleRequest(req, res);
+    };
+    serve().catch((error: unknown) => {
+      if (!res.headersSent) res.writeHead(500).end(String(error));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: new URL(`http://127.0.0.1:${port}/mcp`),
+    close: async () => {
+      await Promise.all([...sessions.values()].map((transport) => transport.close()));
+      await new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      });
+    },
+  };
 }
