@@ -102,7 +102,8 @@ export class ClientRequestTracer {
     const sessionId = isModernRevision(negotiated) ? undefined : sessionIdOf(connection, transport);
     const peers = peersOf(protocol);
     const id = protocol._requestMessageId;
-    const withId = typeof id === "number" ? { ...request, id } : request;
+    // A request that names its own id (v2's `listen:N`) keeps it.
+    const withId = typeof id === "number" && request.id == null ? { ...request, id } : request;
     const protocolVersion = (transport as { protocolVersion?: unknown }).protocolVersion;
     const attributes = requestAttributes(
       withId,

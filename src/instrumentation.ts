@@ -12,8 +12,10 @@ import {
 } from "./sdk-v1.js";
 import {
   hookV2CommonJs,
+  type Listen,
   patchLoadedV2,
   patchV2Root,
+  tracedListen,
   type V2ProtocolPatcher,
   v1ShapedExtra,
 } from "./sdk-v2.js";
@@ -70,6 +72,7 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
   declare private _cjsHook: { unhook(): void } | undefined;
   declare private _v2CjsHook: { unhook(): void } | undefined;
   declare private _patched: Map<ProtocolPrototype, Generation> | undefined;
+  declare private _listenPatched: Set<object> | undefined;
 
   constructor(config: McpInstrumentationConfig = {}) {
     super(PACKAGE_NAME, PACKAGE_VERSION, config);
@@ -119,6 +122,9 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
     for (const [prototype, generation] of this._patched ?? [])
       this.unwrapAll(prototype, generation);
     this._patched?.clear();
+    for (const client of this._listenPatched ?? [])
+      this._unwrap(client as { listen(): void }, "listen");
+    this._listenPatched?.clear();
   }
 
   private patcher(): ProtocolPatcher {
@@ -132,7 +138,17 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
   }
 
   private v2Patcher(): V2ProtocolPatcher {
-    return { patch: (moduleExports) => this.patchProtocol(moduleExports, "v2") };
+    return {
+      patch: (moduleExports) => {
+        this.patchProtocol(moduleExports, "v2");
+        const client = moduleExports.Client?.prototype as { listen: Listen } | undefined;
+        if (typeof client?.listen !== "function" || isWrapped(client.listen)) return;
+        const sent = this.sentRequests();
+        this._wrap(client, "listen", (original: Listen) => tracedListen(original, sent));
+        this._listenPatched ??= new Set();
+        this._listenPatched.add(client);
+      },
+    };
   }
 
   private patchProtocol(moduleExports: unknown, generation: Generation): void {

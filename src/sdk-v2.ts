@@ -18,8 +18,11 @@ import { createRequire } from "node:module";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Hook } from "require-in-the-middle";
+import type { ClientRequestTracer } from "./client-request.js";
+import { isModernRevision } from "./era.js";
 import { requestInfoOf } from "./request-info.js";
-import type { McpRequestExtra } from "./types.js";
+import type { ProtocolLike } from "./server-request.js";
+import type { McpRequest, McpRequestExtra } from "./types.js";
 
 export const V2_PACKAGES = ["@modelcontextprotocol/server", "@modelcontextprotocol/client"];
 /** The root entry files of both packages, both builds: what a loader hook should watch. */
@@ -29,9 +32,9 @@ const CJS_ROOT_IN_CACHE =
   /[\\/]@modelcontextprotocol[\\/](?:server|client)[\\/]dist[\\/]index\.cjs$/;
 const SELF = typeof __filename === "string" ? __filename : fileURLToPath(import.meta.url);
 
-/** Patches the v2 `Protocol` class handed over (as `{ Protocol }`). */
+/** Patches the v2 `Protocol` class handed over, and the `Client` built on it when there is one. */
 export interface V2ProtocolPatcher {
-  patch(moduleExports: { Protocol: unknown }): void;
+  patch(moduleExports: { Protocol: unknown; Client?: { prototype: object } }): void;
 }
 
 /**
@@ -39,8 +42,16 @@ export interface V2ProtocolPatcher {
  * build), patches the `Protocol` class behind them. Safe to call more than once, and on anything.
  */
 export function patchV2Root(patcher: V2ProtocolPatcher, rootExports: unknown): void {
-  const Protocol = protocolOf(rootExports);
-  if (Protocol) patcher.patch({ Protocol });
+  const Protocol = protocolOf(rootExports) as { prototype?: object } | undefined;
+  if (!Protocol) return;
+  const Client: unknown = (rootExports as { Client?: unknown }).Client;
+  const clientPrototype: unknown =
+    typeof Client === "function" ? (Client as { prototype?: unknown }).prototype : undefined;
+  const ownClient =
+    typeof clientPrototype === "object" &&
+    clientPrototype !== null &&
+    Object.getPrototypeOf(clientPrototype) === Protocol.prototype;
+  patcher.patch({ Protocol, Client: ownClient ? (Client as { prototype: object }) : undefined });
 }
 
 /** `Protocol` from the root exports, or the base class of `Server`/`Client` if it is not there. */
@@ -108,6 +119,54 @@ export function v1ShapedExtra(extra: unknown): unknown {
   const authInfo = (extra as { authInfo?: unknown }).authInfo;
   if (authInfo !== undefined) shaped.authInfo = authInfo;
   return shaped;
+}
+
+/** The parts of a v2 `Client` that `listen` reads. */
+interface ListeningClient extends ProtocolLike {
+  _nextListenId?: number;
+  _negotiatedProtocolVersion?: string;
+  _outboundMetaEnvelope(): Record<string, unknown> | undefined;
+}
+export type Listen = (
+  this: ListeningClient,
+  filter: unknown,
+  options?: unknown,
+) => Promise<unknown>;
+
+/**
+ * `Client.prototype.listen` traced: `subscriptions/listen` does not pass through `Protocol`
+ * (the client writes it to the transport itself). One CLIENT span, from the call to the server's
+ * acknowledgement (or the failure to get one): the stream itself may stay open for hours, and a
+ * span held that long measures no operation and is lost if the process dies first. The context
+ * rides in the request's `_meta` like any other: `listen` reads the envelope synchronously, so it
+ * is lent the injected keys for the duration of the call.
+ */
+export function tracedListen(original: Listen, sent: ClientRequestTracer): Listen {
+  return function listen(this: ListeningClient, filter: unknown, options?: unknown) {
+    // On a legacy-era connection the SDK refuses before anything is sent: no request, no span.
+    if (!isModernRevision(this._negotiatedProtocolVersion))
+      return original.call(this, filter, options);
+    const id = typeof this._nextListenId === "number" ? `listen:${this._nextListenId}` : null;
+    const request: McpRequest = { id, method: "subscriptions/listen", params: {} };
+    return sent.send(this, request, (withContext) => {
+      const injected = withContext.params?._meta;
+      const envelope = this._outboundMetaEnvelope;
+      if (
+        !injected ||
+        Object.hasOwn(this, "_outboundMetaEnvelope") ||
+        typeof envelope !== "function"
+      )
+        return original.call(this, filter, options);
+      this._outboundMetaEnvelope = function withTraceContext(this: ListeningClient) {
+        return { ...injected, ...envelope.call(this) };
+      };
+      try {
+        return original.call(this, filter, options);
+      } finally {
+        delete (this as Partial<ListeningClient>)._outboundMetaEnvelope;
+      }
+    });
+  };
 }
 
 function packageDirOf(file: string): string | undefined {
