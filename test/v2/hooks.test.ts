@@ -3,6 +3,7 @@ import * as clientEsm from "@modelcontextprotocol/client";
 import * as serverEsm from "@modelcontextprotocol/server";
 import { isWrapped } from "@opentelemetry/instrumentation";
 import { describe, expect, it } from "vitest";
+import { requestInfoOf } from "../../src/request-info.js";
 import { patchV2Root, protocolOf } from "../../src/sdk-v2.js";
 import { mcpSpans, setupTracing } from "../helpers/tracing.js";
 import { buildV2Server, connectV2InMemory } from "./helpers.js";
@@ -74,5 +75,16 @@ describe("SDK v2: four Protocol classes, each reached through its package's root
     await client.listTools();
     await client.close();
     expect(mcpSpans(exporter).map((span) => span.name)).toEqual(["initialize", "tools/list"]);
+  });
+});
+
+describe("requestInfoOf: v1's requestInfo over a web Request", () => {
+  it("copies the headers into a plain object on first read only, once", () => {
+    const request = new Request("http://127.0.0.1:9/mcp?x=1", { headers: { "X-User": "ada" } });
+    const info = requestInfoOf(request);
+    request.headers.set("x-late", "1"); // before the first read: part of the copy
+    expect(info.headers).toEqual({ "x-user": "ada", "x-late": "1" });
+    expect(info.headers).toBe(info.headers);
+    expect(info.url?.searchParams.get("x")).toBe("1");
   });
 });

@@ -117,6 +117,30 @@ describe("modern-era requests are session-less by construction", () => {
   });
 });
 
+describe("a client negotiating (auto) with a v2 server that serves only the legacy era", () => {
+  it("the probe gets a SERVER span (-32601, no session, a trace of its own), then legacy with a session", async () => {
+    const [a, b] = ClientInMemory.createLinkedPair();
+    await buildV2Server().connect(b);
+    const client = new Client(
+      { name: "auto", version: "1" },
+      { versionNegotiation: { mode: "auto" } },
+    );
+    await client.connect(a);
+    await client.listTools();
+    const [probe, initialize, list] = mcpSpans(exporter);
+    expect(probe?.name).toBe("server/discover");
+    expect(probe?.attributes[ATTR_RPC_RESPONSE_STATUS_CODE]).toBe("-32601");
+    expect(probe?.attributes[ATTR_MCP_SESSION_ID]).toBeUndefined();
+    expect(probe?.parentSpanContext).toBeUndefined();
+    // The probe goes straight to the transport: no CLIENT span for it.
+    expect(clientSpans(exporter).map((s) => s.name)).toEqual(["initialize", "tools/list"]);
+    expect(initialize?.name).toBe("initialize");
+    expect(list?.attributes[ATTR_MCP_SESSION_ID]).toMatch(/^[0-9a-f-]{36}$/);
+    expect(list?.attributes[ATTR_MCP_PROTOCOL_VERSION]).toBe("2025-11-25");
+    await client.close();
+  });
+});
+
 describe("requests the v2 server rejects", () => {
   it("inside the Protocol (unknown method): a SERVER span with the code, not an error of the server", async () => {
     const http = await handlerOverHttp();
