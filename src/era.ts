@@ -20,11 +20,6 @@ export function envelopeProtocolVersion(request: McpRequest): string | undefined
   return typeof version === "string" && version !== "" ? version : undefined;
 }
 
-/** True for a request of the session-less era: its envelope names a modern revision. */
-export function isModernRequest(request: McpRequest): boolean {
-  return isModernRevision(envelopeProtocolVersion(request));
-}
-
 /** Client name and version from a modern request's envelope: this request's own caller. */
 export function envelopeClientInfo(
   request: McpRequest,

@@ -113,12 +113,16 @@ export function patchLoadedV2(patcher: V2ProtocolPatcher): void {
  * works on both generations. Transports without a web request (stdio, in-memory) pass through.
  */
 export function v1ShapedExtra(extra: unknown): unknown {
-  const request = (extra as { request?: unknown } | undefined)?.request as Request | undefined;
-  if (typeof request?.headers?.get !== "function") return extra;
-  const shaped: Partial<McpRequestExtra> = { requestInfo: requestInfoOf(request) };
-  const authInfo = (extra as { authInfo?: unknown }).authInfo;
-  if (authInfo !== undefined) shaped.authInfo = authInfo;
-  return shaped;
+  try {
+    const request = (extra as { request?: unknown } | undefined)?.request as Request | undefined;
+    if (typeof request?.headers?.get !== "function") return extra;
+    const shaped: Partial<McpRequestExtra> = { requestInfo: requestInfoOf(request) };
+    const authInfo = (extra as { authInfo?: unknown }).authInfo;
+    if (authInfo !== undefined) shaped.authInfo = authInfo;
+    return shaped;
+  } catch {
+    return extra; // an odd transport must not cost the request: it is traced without headers
+  }
 }
 
 /** The parts of a v2 `Client` that `listen` reads. */

@@ -89,13 +89,26 @@ export async function handlerOverHttp(
 ): Promise<HandlerServer> {
   const handler = createMcpHandler(() => build());
   const node = toNodeHandler(handler);
-  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    // What an auth middleware would do: toNodeHandler forwards `req.auth` as `authInfo`.
-    const token = req.headers["x-test-token"];
-    if (typeof token === "string") {
-      (req as IncomingMessage & { auth?: unknown }).auth = { token, clientId: "c1", scopes: [] };
-    }
-    Promise.resolve(node(req, res)).catch((error: unknown) => {
+  return serveOnLoopback(
+    async (req, res) => {
+      // What an auth middleware would do: toNodeHandler forwards `req.auth` as `authInfo`.
+      const token = req.headers["x-test-token"];
+      if (typeof token === "string") {
+        (req as IncomingMessage & { auth?: unknown }).auth = { token, clientId: "c1", scopes: [] };
+      }
+      await node(req, res);
+    },
+    () => handler.close(),
+  );
+}
+
+/** A real `http.createServer` on 127.0.0.1, shut down (after `before`) by `close()`. */
+async function serveOnLoopback(
+  serve: (req: IncomingMessage, res: ServerResponse) => Promise<unknown>,
+  before: () => Promise<unknown>,
+): Promise<HandlerServer> {
+  const server: Server = createServer((req, res) => {
+    serve(req, res).catch((error: unknown) => {
       if (!res.headersSent) res.writeHead(500).end(String(error));
     });
   });
@@ -104,7 +117,7 @@ export async function handlerOverHttp(
   return {
     url: new URL(`http://127.0.0.1:${port}/mcp`),
     close: async () => {
-      await handler.close();
+      await before();
       await new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
@@ -135,8 +148,8 @@ export async function sessionfulOverHttp(
   build: () => McpServer = buildV2Server,
 ): Promise<HandlerServer> {
   const sessions = new Map<string, NodeStreamableHTTPServerTransport>();
-  const server: Server = createServer((req, res) => {
-    const serve = async () => {
+  return serveOnLoopback(
+    async (req, res) => {
       const id = req.headers["mcp-session-id"];
       const existing = typeof id === "string" ? sessions.get(id) : undefined;
       if (existing) return existing.handleRequest(req, res);
@@ -148,21 +161,7 @@ export async function sessionfulOverHttp(
       });
       await build().connect(transport);
       await transport.handleRequest(req, res);
-    };
-    serve().catch((error: unknown) => {
-      if (!res.headersSent) res.writeHead(500).end(String(error));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: new URL(`http://127.0.0.1:${port}/mcp`),
-    close: async () => {
-      await Promise.all([...sessions.values()].map((transport) => transport.close()));
-      await new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      });
     },
-  };
+    () => Promise.all([...sessions.values()].map((transport) => transport.close())),
+  );
 }
