@@ -2,6 +2,7 @@ import type { Client } from "@modelcontextprotocol/client";
 import { SpanKind, SpanStatusCode } from "@opentelemetry/api";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { spanToEvent } from "../../src/index.js";
 import {
   ATTR_ERROR_TYPE,
   ATTR_GEN_AI_OPERATION_NAME,
@@ -133,7 +134,14 @@ describe.each(setups)("SDK v2, $name: one SERVER and one CLIENT span per request
 
   it.runIf(setup.protocolVersion === "2026-07-28")("server/discover (modern era)", async () => {
     await client.discover();
-    expectOk(pair("server/discover").server);
+    const { server } = pair("server/discover");
+    expectOk(server);
+    // The MCPCat API lists no event type for it: no event, unless unknown methods are asked for.
+    expect(spanToEvent(server, { projectId: "p" })).toBeNull();
+    expect(spanToEvent(server, { projectId: "p", includeUnknownMethods: true })).toMatchObject({
+      eventType: "mcp:server/discover",
+      sessionId: null,
+    });
   });
 
   it("tools/list", async () => {
