@@ -194,28 +194,44 @@ export class ServerRequestTracer {
     extra: McpRequestExtra,
     options: ResolvedOptions,
   ): [RequestSpan, Context] {
-    const connection = this.connectionOf(transport, options);
-    // A modern-era request has no session, whatever the transport: it keeps nothing.
+    const shared = this.connectionOf(transport, options);
+    // A modern-era request has no session, whatever the transport: it keeps nothing (the copy
+    // shares `pending` with the connection, and nothing it learns is kept).
     const modernVersion = envelopeProtocolVersion(request);
-    const state =
-      isModernRevision(modernVersion) && !connection.stateless
-        ? { ...connection, stateless: true }
-        : connection;
+    const connection =
+      isModernRevision(modernVersion) && !shared.stateless
+        ? { ...shared, stateless: true }
+        : shared;
     const target = targetOf(request);
-    const sessionId = sessionIdOf(state, transport);
-    const peers = peersOf(protocol, state, request, extra);
+    const sessionId = sessionIdOf(connection, transport);
+    const peers = peersOf(protocol, connection, request, extra);
     const protocolVersion =
       modernVersion ??
-      (state.stateless ? undefined : connection.protocolVersion) ??
+      (connection.stateless ? undefined : connection.protocolVersion) ??
       headerOf(extra, "mcp-protocol-version");
-    const attributes = requestAttributes(request, target, sessionId, state, peers, protocolVersion);
+    const attributes = requestAttributes(
+      request,
+      target,
+      sessionId,
+      connection,
+      peers,
+      protocolVersion,
+    );
     const { parent, links } = parentFromMeta(context.active(), request.params?._meta);
     const span = this.getTracer().startSpan(
       spanNameOf(request.method, target),
       { kind: SpanKind.SERVER, attributes, links },
       parent,
     );
-    const tracked = new RequestSpan(span, request, state, peers, sessionId, options, this.diag);
+    const tracked = new RequestSpan(
+      span,
+      request,
+      connection,
+      peers,
+      sessionId,
+      options,
+      this.diag,
+    );
     const id = request.id as RequestId;
     connection.pending.get(id)?.end("a new request reused its id before it was answered");
     connection.pending.set(id, tracked);
