@@ -91,6 +91,51 @@ describe("modern-era requests are session-less by construction", () => {
     await client.close();
   });
 
+  it("a modern envelope that is not what it should be: bounded, or ignored; the request still works", async () => {
+    const { client, clientTransport } = await connectV2InMemory(buildV2Server());
+    exporter.reset();
+    const huge = "x".repeat(1_000_000);
+    const answers: unknown[] = [];
+    const onmessage = clientTransport.onmessage;
+    clientTransport.onmessage = (message, extra) => {
+      answers.push(message);
+      onmessage?.(message, extra);
+    };
+    const envelopes = [
+      {
+        "io.modelcontextprotocol/protocolVersion": huge,
+        "io.modelcontextprotocol/clientInfo": { name: huge, version: huge },
+      },
+      {
+        "io.modelcontextprotocol/protocolVersion": 42,
+        "io.modelcontextprotocol/clientInfo": "not an object",
+      },
+      { "io.modelcontextprotocol/clientInfo": { name: 7 } },
+    ];
+    for (const [i, meta] of envelopes.entries()) {
+      await clientTransport.send({
+        jsonrpc: "2.0",
+        id: 950 + i,
+        method: "tools/list",
+        params: { _meta: meta },
+      });
+    }
+    await waitFor(() => mcpSpans(exporter).length === 3, "three tools/list spans");
+    expect(answers.map((m) => (m as { id?: unknown }).id)).toEqual([950, 951, 952]);
+    const [first, second, third] = mcpSpans(exporter);
+    expect(String(first?.attributes[ATTR_MCP_CLIENT_NAME]).length).toBe(256);
+    expect(String(first?.attributes[ATTR_MCP_PROTOCOL_VERSION]).length).toBe(256);
+    // Not a revision: not the session-less era either.
+    expect(first?.attributes[ATTR_MCP_SESSION_ID]).toMatch(/^[0-9a-f-]{36}$/);
+    // Neither of these names a client or a revision: the connection's own (from initialize) stand.
+    for (const span of [second, third]) {
+      expect(span?.attributes[ATTR_MCP_CLIENT_NAME]).toBe("v2-client");
+      expect(span?.attributes[ATTR_MCP_PROTOCOL_VERSION]).toBe("2025-11-25");
+      expect(span?.attributes[ATTR_MCP_SESSION_ID]).toMatch(/^[0-9a-f-]{36}$/);
+    }
+    await client.close();
+  });
+
   it("a request the SDK drops unanswered (server-to-client on a modern connection) ends its span", async () => {
     const http = await handlerOverHttp();
     try {
