@@ -186,6 +186,34 @@ describe("a client negotiating (auto) with a v2 server that serves only the lega
   });
 });
 
+describe("a caller that goes away mid-request", () => {
+  it.each(["modern", "legacy"] as const)(
+    "%s era over createMcpHandler: the SERVER span still ends",
+    async (era) => {
+      const http = await handlerOverHttp();
+      try {
+        const client = await connectV2Http(http.url, era);
+        exporter.reset();
+        const controller = new AbortController();
+        const call = client.callTool(
+          { name: "whoami", arguments: { caller: "gone", ms: 300 } },
+          { signal: controller.signal },
+        );
+        setTimeout(() => controller.abort("caller left"), 30);
+        await expect(call).rejects.toThrow();
+        await waitFor(
+          () => mcpSpans(exporter).some((s) => s.name === "tools/call whoami"),
+          "the abandoned request's span",
+          3000,
+        );
+        await client.close();
+      } finally {
+        await http.close();
+      }
+    },
+  );
+});
+
 describe("requests the v2 server rejects", () => {
   it("inside the Protocol (unknown method): a SERVER span with the code, not an error of the server", async () => {
     const http = await handlerOverHttp();
