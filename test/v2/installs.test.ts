@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ATTR_MCP_SERVER_NAME, ATTR_NETWORK_TRANSPORT } from "../../src/semconv.js";
-import { cleanEnv, ROOT, send, until } from "../register-helpers/child.js";
+import { cleanEnv, initializeAndCallEcho, ROOT, until } from "../register-helpers/child.js";
 import { OtlpReceiver } from "../register-helpers/otlp-receiver.js";
 
 const INSTALLS = fileURLToPath(new URL("./installs/", import.meta.url));
@@ -67,25 +67,13 @@ describe.each(cases)("an app with only SDK $generation installed", ({ generation
         out.stderr += chunk.toString("utf8");
       });
       const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
-      send(child, {
-        id: 0,
-        method: "initialize",
-        params: {
-          protocolVersion: "2025-06-18",
-          capabilities: {},
-          clientInfo: { name: "raw", version: "1" },
-        },
-      });
-      await until(() => out.stdout.includes('"id":0'), "the initialize response");
-      send(child, { method: "notifications/initialized" });
-      send(child, { id: 1, method: "tools/call", params: { name: "ok", arguments: {} } });
-      await until(() => out.stdout.includes('"id":1'), "the tools/call response");
+      await initializeAndCallEcho(child, out);
       child.stdin.end(); // the server ends with its input, flushing spans on the way out
       expect(await exited).toBe(0);
 
-      await until(() => receiver.spans.some((s) => s.name === "tools/call ok"), "the spans");
+      await until(() => receiver.spans.some((s) => s.name === "tools/call echo"), "the spans");
       const names = receiver.spans.map((s) => s.name);
-      expect(names).toEqual(expect.arrayContaining(["initialize", "tools/call ok"]));
+      expect(names).toEqual(expect.arrayContaining(["initialize", "tools/call echo"]));
       for (const span of receiver.spans.filter((s) => s.attributes[ATTR_MCP_SERVER_NAME])) {
         expect(span.attributes[ATTR_MCP_SERVER_NAME]).toBe(`only-${generation}`);
         expect(span.attributes[ATTR_NETWORK_TRANSPORT]).toBe("pipe");

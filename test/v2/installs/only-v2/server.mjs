@@ -3,5 +3,5 @@ import { McpServer } from "@modelcontextprotocol/server";
 import { StdioServerTransport } from "@modelcontextprotocol/server/stdio";
 
 const server = new McpServer({ name: "only-v2", version: "2.0.0" });
-server.registerTool("ok", {}, async () => ({ content: [{ type: "text", text: "ok" }] }));
+server.registerTool("echo", {}, async () => ({ content: [{ type: "text", text: "ok" }] }));
 await server.connect(new StdioServerTransport());
