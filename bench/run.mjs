@@ -16,7 +16,7 @@ import { cpus, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { aggregateMemory, aggregateServer } from "./lib/aggregate.mjs";
 import { chartSvg } from "./lib/chart.mjs";
-import { CONFIGS, OWN_CONFIGS, packageHas } from "./lib/configs.mjs";
+import { baselineOf, CONFIGS, OWN_CONFIGS, packageHas } from "./lib/configs.mjs";
 import { MODES, memoryCalls, SCENARIOS } from "./lib/modes.mjs";
 import { peersInstalled } from "./lib/peers.mjs";
 import { printTables, resultsMarkdown } from "./lib/report.mjs";
@@ -149,7 +149,7 @@ async function main() {
       rounds.push({ runs });
     }
   }
-  const server = aggregateServer(rounds, SCENARIOS, configs);
+  const server = aggregateServer(rounds, SCENARIOS, configs, baselineOf);
   for (const [c, why] of Object.entries(missing)) {
     for (const rows of Object.values(server))
       rows[c] = { ...rows[c], status: "missing", error: why };

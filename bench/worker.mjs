@@ -5,6 +5,7 @@ import { CONFIGS } from "./lib/configs.mjs";
 import { runExportJob } from "./lib/export.mjs";
 import { runLoad } from "./lib/load.mjs";
 import { connectHttp, connectInMemory } from "./lib/mcp.mjs";
+import { connectHandlerV2, connectInMemoryV2 } from "./lib/mcp-v2.mjs";
 import { runMemoryJob } from "./lib/memory.mjs";
 import { runPairedJob } from "./lib/pair.mjs";
 import { startProfiler } from "./lib/profiler.mjs";
@@ -13,7 +14,14 @@ import { percentile } from "./lib/stats.mjs";
 const gc = globalThis.gc ?? (() => {});
 
 async function runScenario(setup, scenario, job) {
-  const connect = scenario.transport === "http" ? connectHttp : connectInMemory;
+  const connect =
+    setup.sdk === "v2"
+      ? scenario.transport === "http"
+        ? connectHandlerV2
+        : connectInMemoryV2
+      : scenario.transport === "http"
+        ? connectHttp
+        : connectInMemory;
   const conn = await connect(setup.hooks);
   try {
     const load = (opts) =>
@@ -50,7 +58,7 @@ async function runScenario(setup, scenario, job) {
 
 async function runServerJob(job) {
   const cfg = CONFIGS[job.config];
-  const setup = await cfg.setup(job);
+  const setup = { sdk: cfg.sdk, ...(await cfg.setup(job)) };
   const results = [];
   for (const scenario of job.scenarios) {
     try {

@@ -1,4 +1,5 @@
 import type { Attributes } from "@opentelemetry/api";
+import { WEB_HEADERS } from "./request-info.js";
 import {
   ATTR_GEN_AI_OPERATION_NAME,
   ATTR_GEN_AI_PROMPT_NAME,
@@ -122,7 +123,10 @@ export function serverEndpointOf(transport: object): ServerEndpoint | undefined 
 
 /** A single header value, whatever shape the transport gives headers in. */
 export function headerOf(extra: McpRequestExtra, name: string): string | undefined {
-  const headers = extra.requestInfo?.headers;
+  const info = extra.requestInfo as (McpRequestExtra["requestInfo"] & WebRequestInfo) | undefined;
+  const web = info?.[WEB_HEADERS];
+  if (web) return web.get(name) || undefined;
+  const headers = info?.headers;
   if (!headers) return undefined;
   const value =
     typeof (headers as unknown as Headers).get === "function"
@@ -130,6 +134,10 @@ export function headerOf(extra: McpRequestExtra, name: string): string | undefin
       : headers[name];
   if (Array.isArray(value)) return value[0];
   return typeof value === "string" && value !== "" ? value : undefined;
+}
+
+interface WebRequestInfo {
+  [WEB_HEADERS]?: Headers;
 }
 
 const USER_AGENT_PRODUCT = /^([^\s/]+)\/([^\s/]+)/;

@@ -14,6 +14,7 @@ import {
   spanNameOf,
   targetOf,
 } from "./attributes.js";
+import { isModernRevision } from "./era.js";
 import type { McpMetrics } from "./metrics.js";
 import { withContextInMeta } from "./propagation.js";
 import { RequestSpan, type ResolvedOptions } from "./request-span.js";
@@ -33,6 +34,8 @@ interface SendingProtocol extends ProtocolLike {
   _requestMessageId?: number;
   /** On a `Server`: the client's info from `initialize`. */
   _clientVersion?: { name?: string; version?: string };
+  /** SDK v2: the protocol version this side negotiated (a modern one has no session). */
+  _negotiatedProtocolVersion?: string;
 }
 
 /** What a sending side remembers about one connection. */
@@ -138,11 +141,13 @@ export class ClientRequestTracer {
       this.connections.set(transport, connection);
     }
     const target = targetOf(request);
-    const sessionId = sessionIdOf(connection, transport);
+    const negotiated = protocol._negotiatedProtocolVersion;
+    const sessionId = isModernRevision(negotiated) ? undefined : sessionIdOf(connection, transport);
     if (sessionId !== undefined) connection.hadSession = true;
     const peers = peersOf(protocol);
     const id = protocol._requestMessageId;
-    const withId = typeof id === "number" ? { ...request, id } : request;
+    // A request that names its own id (v2's `listen:N`) keeps it.
+    const withId = typeof id === "number" && request.id == null ? { ...request, id } : request;
     const protocolVersion = (transport as { protocolVersion?: unknown }).protocolVersion;
     const attributes = requestAttributes(
       withId,
@@ -150,7 +155,9 @@ export class ClientRequestTracer {
       sessionId,
       connection,
       peers,
-      typeof protocolVersion === "string" ? protocolVersion : connection.protocolVersion,
+      typeof protocolVersion === "string"
+        ? protocolVersion
+        : (negotiated ?? connection.protocolVersion),
     );
     if (connection.endpoint !== undefined) {
       attributes[ATTR_SERVER_ADDRESS] = connection.endpoint.address;

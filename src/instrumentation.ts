@@ -12,6 +12,15 @@ import {
   patchLoadedV1,
   v1ModuleDefinition,
 } from "./sdk-v1.js";
+import {
+  hookV2CommonJs,
+  type Listen,
+  patchLoadedV2,
+  patchV2Root,
+  tracedListen,
+  type V2ProtocolPatcher,
+  v1ShapedExtra,
+} from "./sdk-v2.js";
 import { type ProtocolLike, ServerRequestTracer } from "./server-request.js";
 import type { McpInstrumentationConfig, McpRequest } from "./types.js";
 import { PACKAGE_NAME, PACKAGE_VERSION } from "./version.js";
@@ -30,14 +39,26 @@ type SendRequest = (
   request: McpRequest,
   ...rest: unknown[]
 ) => Promise<unknown>;
+/** v2's funnel for every request sent: `(codec, request, resultSchema, options)`. */
+type SendViaCodec = (
+  this: ProtocolLike,
+  codec: unknown,
+  request: McpRequest,
+  ...rest: unknown[]
+) => Promise<unknown>;
 /** The `Protocol` methods wrapped: requests in and out, cancellations in, the connection closing. */
 interface ProtocolPrototype {
   _onrequest: OnRequest;
   _oncancel: OnCancel;
   _onclose: OnClose;
   request: SendRequest;
+  _requestWithSchemaViaCodec: SendViaCodec;
 }
-const WRAPPED = ["_onrequest", "_oncancel", "_onclose", "request"] as const;
+type Generation = "v1" | "v2";
+const WRAPPED = {
+  v1: ["_onrequest", "_oncancel", "_onclose", "request"],
+  v2: ["_onrequest", "_oncancel", "_onclose", "_requestWithSchemaViaCodec"],
+} as const;
 /** Wrapped where present, for `captureNotifications` (which decides per message, at run time). */
 const NOTIFICATION_METHODS = ["_onnotification", "notification"] as const;
 
@@ -59,7 +80,9 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
   declare private _requests: ServerRequestTracer | undefined;
   declare private _sentRequests: ClientRequestTracer | undefined;
   declare private _cjsHook: { unhook(): void } | undefined;
-  declare private _patched: Set<ProtocolPrototype> | undefined;
+  declare private _v2CjsHook: { unhook(): void } | undefined;
+  declare private _patched: Map<ProtocolPrototype, Generation> | undefined;
+  declare private _listenPatched: Set<object> | undefined;
   declare private _metrics: McpMetrics;
   declare private _notifications: NotificationTracer | undefined;
 
@@ -88,30 +111,65 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
       patchLoadedV1(this.patcher());
     } catch (error) {
       // Never from a constructor (the base class enables there): the app must still start.
-      this._diag.error("could not hook the MCP SDK; requests will not be traced", error);
+      this._diag.error("could not hook the MCP SDK v1; requests will not be traced", error);
     }
+    try {
+      this._v2CjsHook ??= hookV2CommonJs(this.v2Patcher());
+      patchLoadedV2(this.v2Patcher());
+    } catch (error) {
+      this._diag.error("could not hook the MCP SDK v2; requests will not be traced", error);
+    }
+  }
+
+  /**
+   * Patches the SDK v2 `Protocol` behind the root exports of `@modelcontextprotocol/server` or
+   * `/client`: for a loader hook that sees those modules load. Does nothing when disabled.
+   * @internal
+   */
+  patchV2Root(rootExports: unknown): void {
+    if (this._enabled) patchV2Root(this.v2Patcher(), rootExports);
   }
 
   override disable(): void {
     super.disable();
     this._cjsHook?.unhook();
     this._cjsHook = undefined;
-    for (const prototype of this._patched ?? []) this.unwrapAll(prototype);
+    this._v2CjsHook?.unhook();
+    this._v2CjsHook = undefined;
+    for (const [prototype, generation] of this._patched ?? [])
+      this.unwrapAll(prototype, generation);
     this._patched?.clear();
+    for (const client of this._listenPatched ?? [])
+      this._unwrap(client as { listen(): void }, "listen");
+    this._listenPatched?.clear();
   }
 
   private patcher(): ProtocolPatcher {
     return {
-      patch: (moduleExports) => this.patchProtocol(moduleExports),
+      patch: (moduleExports) => this.patchProtocol(moduleExports, "v1"),
       unpatch: (moduleExports) => {
-        const prototype = protocolPrototypeOf(moduleExports);
-        if (prototype && this._patched?.delete(prototype)) this.unwrapAll(prototype);
+        const prototype = protocolPrototypeOf(moduleExports, "v1");
+        if (prototype && this._patched?.delete(prototype)) this.unwrapAll(prototype, "v1");
       },
     };
   }
 
-  private patchProtocol(moduleExports: unknown): void {
-    const prototype = protocolPrototypeOf(moduleExports);
+  private v2Patcher(): V2ProtocolPatcher {
+    return {
+      patch: (moduleExports) => {
+        this.patchProtocol(moduleExports, "v2");
+        const client = moduleExports.Client?.prototype as { listen: Listen } | undefined;
+        if (typeof client?.listen !== "function" || isWrapped(client.listen)) return;
+        const sent = this.sentRequests();
+        this._wrap(client, "listen", (original: Listen) => tracedListen(original, sent));
+        this._listenPatched ??= new Set();
+        this._listenPatched.add(client);
+      },
+    };
+  }
+
+  private patchProtocol(moduleExports: unknown, generation: Generation): void {
+    const prototype = protocolPrototypeOf(moduleExports, generation);
     if (!prototype) {
       this._diag.debug(
         "module has no Protocol with the methods we wrap; SDK version not supported",
@@ -121,8 +179,16 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
     if (isWrapped(prototype._onrequest)) return;
     const requests = this.requests();
     this._wrap(prototype, "_onrequest", (original: OnRequest) => {
+      if (generation === "v1") {
+        return function _onrequest(this: ProtocolLike, request: McpRequest, extra?: unknown) {
+          requests.handle(this, request, extra, () => original.call(this, request, extra));
+        };
+      }
       return function _onrequest(this: ProtocolLike, request: McpRequest, extra?: unknown) {
-        requests.handle(this, request, extra, () => original.call(this, request, extra));
+        requests.handle(this, request, v1ShapedExtra(extra), () =>
+          original.call(this, request, extra),
+        );
+        requests.settleDropped(this, request);
       };
     });
     // Cancelled and orphaned requests get no response; these end their spans, at no cost to
@@ -146,16 +212,31 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
         }
       };
     });
-    this._wrap(prototype, "request", (original: SendRequest) => {
-      return function request(this: ProtocolLike, outgoing: McpRequest, ...rest: unknown[]) {
-        return sent.send(this, outgoing, (withContext) =>
-          original.call(this, withContext, ...rest),
-        );
-      };
-    });
+    if (generation === "v1") {
+      this._wrap(prototype, "request", (original: SendRequest) => {
+        return function request(this: ProtocolLike, outgoing: McpRequest, ...rest: unknown[]) {
+          return sent.send(this, outgoing, (withContext) =>
+            original.call(this, withContext, ...rest),
+          );
+        };
+      });
+    } else {
+      this._wrap(prototype, "_requestWithSchemaViaCodec", (original: SendViaCodec) => {
+        return function _requestWithSchemaViaCodec(
+          this: ProtocolLike,
+          codec: unknown,
+          outgoing: McpRequest,
+          ...rest: unknown[]
+        ) {
+          return sent.send(this, outgoing, (withContext) =>
+            original.call(this, codec, withContext, ...rest),
+          );
+        };
+      });
+    }
     this.patchNotifications(prototype);
-    this._patched ??= new Set();
-    this._patched.add(prototype);
+    this._patched ??= new Map();
+    this._patched.set(prototype, generation);
   }
 
   private patchNotifications(prototype: ProtocolPrototype): void {
@@ -189,8 +270,9 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
     });
   }
 
-  private unwrapAll(prototype: ProtocolPrototype): void {
-    for (const name of WRAPPED) this._unwrap(prototype, name);
+
+  private unwrapAll(prototype: ProtocolPrototype, generation: Generation): void {
+    for (const name of WRAPPED[generation]) this._unwrap(prototype, name);
     const target = prototype as unknown as Record<string, unknown>;
     for (const name of NOTIFICATION_METHODS) {
       if (isWrapped(target[name])) this._unwrap(target, name);
@@ -218,10 +300,13 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
   }
 }
 
-function protocolPrototypeOf(moduleExports: unknown): ProtocolPrototype | undefined {
+function protocolPrototypeOf(
+  moduleExports: unknown,
+  generation: Generation,
+): ProtocolPrototype | undefined {
   const prototype = (moduleExports as { Protocol?: { prototype?: ProtocolPrototype } } | undefined)
     ?.Protocol?.prototype;
-  return prototype && WRAPPED.every((name) => typeof prototype[name] === "function")
+  return prototype && WRAPPED[generation].every((name) => typeof prototype[name] === "function")
     ? prototype
     : undefined;
 }

@@ -228,7 +228,7 @@ export class RequestSpan implements Outcome {
   /** A CLIENT request that failed: the error the SDK rejected with (its stack included). */
   fail(error: unknown): void {
     if (this.ended) return;
-    const code = (error as { code?: unknown } | undefined)?.code;
+    const code = jsonRpcCodeOf(error);
     const message = error instanceof Error ? error.message : String(error);
     try {
       if (typeof code === "number") {
@@ -270,5 +270,23 @@ export class RequestSpan implements Outcome {
     };
     // Ends on every outcome: the waits never reject, but a span must not hinge on that.
     Promise.race([Promise.all(waits), timeout]).then(done, done);
+  }
+}
+
+/**
+ * The JSON-RPC error code a failed request was answered with: the error's own numeric `code`,
+ * or, for SDK v2's HTTP errors (a modern-era error response comes back as an HTTP status, with
+ * a string `code`), the code in the JSON-RPC body it carries as `data.text`.
+ */
+function jsonRpcCodeOf(error: unknown): number | undefined {
+  const { code, data } = (error ?? {}) as { code?: unknown; data?: { text?: unknown } };
+  if (typeof code === "number") return code;
+  const text = data?.text;
+  if (typeof text !== "string" || text.length > 65_536) return undefined;
+  try {
+    const body = JSON.parse(text) as { error?: { code?: unknown } } | null;
+    return typeof body?.error?.code === "number" ? body.error.code : undefined;
+  } catch {
+    return undefined;
   }
 }

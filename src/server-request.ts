@@ -17,6 +17,7 @@ import {
   targetOf,
 } from "./attributes.js";
 import { toJson } from "./content.js";
+import { envelopeClientInfo, envelopeProtocolVersion, isModernRevision } from "./era.js";
 import {
   identityChanged,
   type ResolvedIdentity,
@@ -125,6 +126,22 @@ export class ServerRequestTracer {
     tracked.end("request cancelled before a response was sent");
   }
 
+  /**
+   * After the SDK's `_onrequest` returned: a request it neither dispatched (no abort controller)
+   * nor answered (still pending) was dropped, and will get no response. SDK v2 drops requests
+   * its connection's era cannot serve (a server-to-client request on a modern-era connection).
+   */
+  settleDropped(protocol: ProtocolLike, request: McpRequest): void {
+    const controllers = protocol._requestHandlerAbortControllers;
+    const id = request?.id as RequestId;
+    const connection = protocol._transport && this.connections.get(protocol._transport);
+    const tracked = connection?.pending.get(id);
+    if (!connection || !tracked || typeof controllers?.has !== "function" || controllers.has(id))
+      return;
+    connection.pending.delete(id);
+    tracked.end("dropped by the SDK without a response");
+  }
+
   /** A connection closed: the requests it had not answered will get no response. */
   closed(transport: TransportLike | undefined): void {
     const connection = transport && this.connections.get(transport);
@@ -203,12 +220,20 @@ export class ServerRequestTracer {
     extra: McpRequestExtra,
     options: ResolvedOptions,
   ): [RequestSpan, Context] {
-    const connection = this.connectionOf(protocol, transport, options);
+    const shared = this.connectionOf(protocol, transport, options);
+    // A modern-era request has no session, whatever the transport: it keeps nothing (the copy
+    // shares `pending` with the connection, and nothing it learns is kept).
+    const modernVersion = envelopeProtocolVersion(request);
+    const connection =
+      isModernRevision(modernVersion) && !shared.stateless
+        ? { ...shared, stateless: true }
+        : shared;
     const target = targetOf(request);
     const sessionId = sessionIdOf(connection, transport);
     if (sessionId !== undefined) connection.hadSession = true;
     const peers = peersOf(protocol, connection, request, extra);
     const protocolVersion =
+      modernVersion ??
       (connection.stateless ? undefined : connection.protocolVersion) ??
       headerOf(extra, "mcp-protocol-version");
     const attributes = requestAttributes(
@@ -338,10 +363,14 @@ function peersOf(
   const own = protocol._serverInfo;
   const server = own ?? protocol._serverVersion;
   const peers: Peers = { serverName: server?.name, serverVersion: server?.version };
+  const envelope = envelopeClientInfo(request);
   if (!own && protocol._clientInfo) {
     // A Client handling a server-initiated request: the client is this process.
     peers.clientName = protocol._clientInfo.name;
     peers.clientVersion = protocol._clientInfo.version;
+  } else if (envelope !== undefined) {
+    // Modern era: every request names its own client.
+    Object.assign(peers, envelope);
   } else if (request.method === "initialize") {
     const info = request.params?.clientInfo as { name?: unknown; version?: unknown } | undefined;
     peers.clientName = typeof info?.name === "string" ? info.name : undefined;

@@ -26,7 +26,8 @@ export interface TransportLike {
   send(message: unknown, options?: unknown): Promise<void>;
 }
 
-const HTTP_TRANSPORTS = /StreamableHTTP|SSE/;
+// `PerRequestHTTP`: SDK v2's one-exchange transport (createMcpHandler, modern era).
+const HTTP_TRANSPORTS = /StreamableHTTP|SSE|PerRequestHTTP/;
 
 /**
  * Stateless is decided, first match wins: the `stateless` option (or `MCPCAT_STATELESS`, which

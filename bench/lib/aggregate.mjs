@@ -4,7 +4,7 @@ import { scenarioKey } from "./modes.mjs";
 import { addedMicros, median, slope } from "./stats.mjs";
 
 /** rounds: [{ runs: [{ config, results, error }] }] -> { [scenarioKey]: { [config]: row } } */
-export function aggregateServer(rounds, scenarios, configs) {
+export function aggregateServer(rounds, scenarios, configs, baselineOf = () => "none") {
   const out = {};
   for (const scenario of scenarios) {
     const key = scenarioKey(scenario);
@@ -22,7 +22,7 @@ export function aggregateServer(rounds, scenarios, configs) {
       const samples = [];
       const errors = [];
       for (const byConfig of perRound) {
-        const base = (byConfig.none ?? []).filter((r) => r.callsPerSec > 0);
+        const base = (byConfig[baselineOf(config)] ?? []).filter((r) => r.callsPerSec > 0);
         const baseCps = base.length
           ? base.length / base.reduce((a, r) => a + 1 / r.callsPerSec, 0) // harmonic mean
           : Number.NaN;
@@ -53,8 +53,10 @@ export function aggregateServer(rounds, scenarios, configs) {
       const unit = samples[0]?.unit ?? "spans";
       let status = "ok";
       if (!samples.length) status = "failed";
-      else if (config !== "none" && produced === 0) status = "broken";
-      else if (config !== "none" && perCall < 0.99) status = "lossy";
+      else if (baselineOf(config) !== config && config !== "none" && produced === 0)
+        status = "broken";
+      else if (baselineOf(config) !== config && config !== "none" && perCall < 0.99)
+        status = "lossy";
       rows[config] = {
         config,
         rounds: samples.length,

@@ -108,6 +108,17 @@ export async function metricsProvider() {
   return { provider, shutdown: () => provider.shutdown() };
 }
 
+// SDK v2 (`@modelcontextprotocol/server`): the same scenarios against a v2 server (in-memory,
+// and createMcpHandler over HTTP in the 2026-07-28 era), each compared with its own
+// uninstrumented v2 baseline. Not in the memory run nor the paired comparison (v1 only).
+const noneV2 = { ...none, label: "uninstrumented (SDK v2)", sdk: "v2", skipMemory: true };
+const oursV2 = {
+  ...ours("McpInstrumentation (SDK v2)", {}),
+  sdk: "v2",
+  baseline: "none-v2",
+  skipMemory: true,
+};
+
 /** Every configuration, in the order the tables show them. */
 export const CONFIGS = {
   none,
@@ -117,7 +128,14 @@ export const CONFIGS = {
   "mcpcat-otel-content": ours("McpInstrumentation (content capture)", { captureContent: true }),
   "mcpcat-otel-metrics": ours("McpInstrumentation (with a MeterProvider)", {}, { metrics: true }),
   ...peerConfigs,
+  "none-v2": noneV2,
+  "mcpcat-otel-v2": oursV2,
 };
+
+/** The uninstrumented run a configuration is compared with (its own SDK generation's). */
+export function baselineOf(config) {
+  return CONFIGS[config]?.baseline ?? (config === "none-v2" ? "none-v2" : "none");
+}
 
 /** The configurations that need no peer installed (what the smoke test runs). */
 export const OWN_CONFIGS = ["none", "bare-span", "mcpcat-otel"];

@@ -1,0 +1,90 @@
+import { createRequire } from "node:module";
+import * as clientEsm from "@modelcontextprotocol/client";
+import * as serverEsm from "@modelcontextprotocol/server";
+import { isWrapped } from "@opentelemetry/instrumentation";
+import { describe, expect, it } from "vitest";
+import { requestInfoOf } from "../../src/request-info.js";
+import { patchV2Root, protocolOf } from "../../src/sdk-v2.js";
+import { mcpSpans, setupTracing } from "../helpers/tracing.js";
+import { buildV2Server, connectV2InMemory } from "./helpers.js";
+
+const { exporter, instrumentation } = setupTracing();
+const require = createRequire(import.meta.url);
+// Required after the instrumentation is enabled: the require-in-the-middle hook patches these.
+const serverCjs = require("@modelcontextprotocol/server");
+const clientCjs = require("@modelcontextprotocol/client");
+
+const roots = [
+  ["server ESM", serverEsm],
+  ["server CommonJS", serverCjs],
+  ["client ESM", clientEsm],
+  ["client CommonJS", clientCjs],
+] as const;
+
+describe("SDK v2: four Protocol classes, each reached through its package's root exports", () => {
+  it("they are four distinct classes, and every one is patched", () => {
+    const classes = new Set(roots.map(([, exports]) => exports.Protocol));
+    expect(classes.size).toBe(4);
+    for (const [, exports] of roots) {
+      const prototype = exports.Protocol.prototype as unknown as Record<string, unknown>;
+      expect(isWrapped(prototype._onrequest)).toBe(true);
+      expect(isWrapped(prototype._requestWithSchemaViaCodec)).toBe(true);
+      expect(isWrapped(prototype._oncancel)).toBe(true);
+      expect(isWrapped(prototype._onclose)).toBe(true);
+      // request() funnels into _requestWithSchemaViaCodec: wrapping both would make two spans.
+      expect(isWrapped(prototype.request)).toBe(false);
+    }
+    expect(isWrapped(clientEsm.Client.prototype.listen)).toBe(true);
+    expect(isWrapped(clientCjs.Client.prototype.listen)).toBe(true);
+  });
+
+  it("patchV2Root (the loader hook's entry point) finds Protocol, or the base class of Server", () => {
+    const handed: unknown[] = [];
+    const patcher = { patch: (exports: { Protocol: unknown }) => handed.push(exports.Protocol) };
+    patchV2Root(patcher, serverEsm);
+    patchV2Root(patcher, { Server: serverCjs.Server });
+    patchV2Root(patcher, clientCjs);
+    for (const junk of [null, undefined, 42, "x", {}, { Server: 1 }]) patchV2Root(patcher, junk);
+    expect(handed).toEqual([serverEsm.Protocol, serverCjs.Protocol, clientCjs.Protocol]);
+    expect(protocolOf({ Client: clientEsm.Client })).toBe(clientEsm.Protocol);
+  });
+
+  it("disable() unwraps all of them; enable() patches them again", async () => {
+    instrumentation.disable();
+    try {
+      for (const [, exports] of roots) {
+        expect(isWrapped((exports.Protocol.prototype as { _onrequest?: unknown })._onrequest)).toBe(
+          false,
+        );
+      }
+      expect(isWrapped(clientEsm.Client.prototype.listen)).toBe(false);
+      exporter.reset();
+      const { client } = await connectV2InMemory(buildV2Server());
+      await client.listTools();
+      await client.close();
+      expect(mcpSpans(exporter)).toHaveLength(0);
+    } finally {
+      instrumentation.enable();
+    }
+    for (const [, exports] of roots) {
+      expect(isWrapped((exports.Protocol.prototype as { _onrequest?: unknown })._onrequest)).toBe(
+        true,
+      );
+    }
+    const { client } = await connectV2InMemory(buildV2Server());
+    await client.listTools();
+    await client.close();
+    expect(mcpSpans(exporter).map((span) => span.name)).toEqual(["initialize", "tools/list"]);
+  });
+});
+
+describe("requestInfoOf: v1's requestInfo over a web Request", () => {
+  it("copies the headers into a plain object on first read only, once", () => {
+    const request = new Request("http://127.0.0.1:9/mcp?x=1", { headers: { "X-User": "ada" } });
+    const info = requestInfoOf(request);
+    request.headers.set("x-late", "1"); // before the first read: part of the copy
+    expect(info.headers).toEqual({ "x-user": "ada", "x-late": "1" });
+    expect(info.headers).toBe(info.headers);
+    expect(info.url?.searchParams.get("x")).toBe("1");
+  });
+});
