@@ -270,7 +270,6 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
     });
   }
 
-
   private unwrapAll(prototype: ProtocolPrototype, generation: Generation): void {
     for (const name of WRAPPED[generation]) this._unwrap(prototype, name);
     const target = prototype as unknown as Record<string, unknown>;

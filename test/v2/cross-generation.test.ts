@@ -6,7 +6,7 @@ import { Client as V1Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport as V1HttpClient } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ATTR_MCP_CLIENT_NAME, ATTR_MCP_SERVER_NAME } from "../../src/semconv.js";
+import { ATTR_MCPCAT_CLIENT_NAME, ATTR_MCPCAT_SERVER_NAME } from "../../src/semconv.js";
 import { statelessServer } from "../helpers/http.js";
 import { buildServer } from "../helpers/servers.js";
 import { clientSpans, mcpSpans, setupTracing, waitFor } from "../helpers/tracing.js";
@@ -47,8 +47,8 @@ describe("both generations instrumented in one process: one trace across them", 
       await client.close();
       const [server] = mcpSpans(exporter);
       const [sent] = clientSpans(exporter);
-      expect(server?.attributes[ATTR_MCP_SERVER_NAME]).toBe("v2-server");
-      expect(sent?.attributes[ATTR_MCP_CLIENT_NAME]).toBe("v1-client");
+      expect(server?.attributes[ATTR_MCPCAT_SERVER_NAME]).toBe("v2-server");
+      expect(sent?.attributes[ATTR_MCPCAT_CLIENT_NAME]).toBe("v1-client");
       expectOneTrace(server!, sent!, "echo");
     } finally {
       await http.close();
@@ -69,9 +69,9 @@ describe("both generations instrumented in one process: one trace across them", 
       await waitFor(() => mcpSpans(exporter).length === 1, "the v1 SERVER span");
       const [server] = mcpSpans(exporter);
       const [sent] = clientSpans(exporter);
-      expect(server?.attributes[ATTR_MCP_SERVER_NAME]).toBe("v1-server");
-      expect(sent?.attributes[ATTR_MCP_SERVER_NAME]).toBe("v1-server");
-      expect(sent?.attributes[ATTR_MCP_CLIENT_NAME]).toBe("v2-client");
+      expect(server?.attributes[ATTR_MCPCAT_SERVER_NAME]).toBe("v1-server");
+      expect(sent?.attributes[ATTR_MCPCAT_SERVER_NAME]).toBe("v1-server");
+      expect(sent?.attributes[ATTR_MCPCAT_CLIENT_NAME]).toBe("v2-client");
       expectOneTrace(server!, sent!, "echo");
     } finally {
       await http.close();

@@ -3,8 +3,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { spanToEvent } from "../../src/index.js";
 import {
   ATTR_GEN_AI_TOOL_CALL_ARGUMENTS,
-  ATTR_MCP_CLIENT_NAME,
   ATTR_MCP_SESSION_ID,
+  ATTR_MCPCAT_CLIENT_NAME,
   ATTR_USER_ID,
   MCPCAT_IDENTIFY_SPAN_NAME,
 } from "../../src/semconv.js";
@@ -66,7 +66,7 @@ describe.each<Era>(["modern", "legacy"])(
       for (const span of calls) {
         const caller = JSON.parse(String(span.attributes[ATTR_GEN_AI_TOOL_CALL_ARGUMENTS])).caller;
         expect(span.attributes[ATTR_USER_ID]).toBe(`user-${caller}`);
-        expect(span.attributes[ATTR_MCP_CLIENT_NAME]).toBe(`client-${caller}`);
+        expect(span.attributes[ATTR_MCPCAT_CLIENT_NAME]).toBe(`client-${caller}`);
         expect(span.attributes[ATTR_MCP_SESSION_ID]).toBeUndefined();
         // MCPCat events from these spans are stateless, each with its own caller.
         const event = spanToEvent(span, { projectId: "proj_v2" });

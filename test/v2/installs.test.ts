@@ -8,7 +8,7 @@ import { cpSync, existsSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { ATTR_MCP_SERVER_NAME, ATTR_NETWORK_TRANSPORT } from "../../src/semconv.js";
+import { ATTR_MCPCAT_SERVER_NAME, ATTR_NETWORK_TRANSPORT } from "../../src/semconv.js";
 import { cleanEnv, initializeAndCallEcho, ROOT, until } from "../register-helpers/child.js";
 import { OtlpReceiver } from "../register-helpers/otlp-receiver.js";
 
@@ -74,8 +74,8 @@ describe.each(cases)("an app with only SDK $generation installed", ({ generation
       await until(() => receiver.spans.some((s) => s.name === "tools/call echo"), "the spans");
       const names = receiver.spans.map((s) => s.name);
       expect(names).toEqual(expect.arrayContaining(["initialize", "tools/call echo"]));
-      for (const span of receiver.spans.filter((s) => s.attributes[ATTR_MCP_SERVER_NAME])) {
-        expect(span.attributes[ATTR_MCP_SERVER_NAME]).toBe(`only-${generation}`);
+      for (const span of receiver.spans.filter((s) => s.attributes[ATTR_MCPCAT_SERVER_NAME])) {
+        expect(span.attributes[ATTR_MCPCAT_SERVER_NAME]).toBe(`only-${generation}`);
         expect(span.attributes[ATTR_NETWORK_TRANSPORT]).toBe("pipe");
       }
       const complaints = out.stderr

@@ -4,9 +4,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
   ATTR_ERROR_TYPE,
   ATTR_JSONRPC_REQUEST_ID,
-  ATTR_MCP_CLIENT_NAME,
   ATTR_MCP_PROTOCOL_VERSION,
   ATTR_MCP_SESSION_ID,
+  ATTR_MCPCAT_CLIENT_NAME,
 } from "../../src/semconv.js";
 import { clientSpans, mcpSpans, setupTracing } from "../helpers/tracing.js";
 import { connectV2Http, type HandlerServer, handlerOverHttp } from "./helpers.js";
@@ -50,7 +50,7 @@ describe("subscriptions/listen (SDK v2 client, modern era)", () => {
     expect(span?.status.code).toBe(SpanStatusCode.UNSET);
     expect(span?.attributes).toMatchObject({
       [ATTR_JSONRPC_REQUEST_ID]: "listen:0",
-      [ATTR_MCP_CLIENT_NAME]: "listener",
+      [ATTR_MCPCAT_CLIENT_NAME]: "listener",
       [ATTR_MCP_PROTOCOL_VERSION]: "2026-07-28",
     });
     expect(span?.attributes[ATTR_MCP_SESSION_ID]).toBeUndefined();

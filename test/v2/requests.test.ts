@@ -9,14 +9,14 @@ import {
   ATTR_GEN_AI_PROMPT_NAME,
   ATTR_GEN_AI_TOOL_NAME,
   ATTR_JSONRPC_REQUEST_ID,
-  ATTR_MCP_CLIENT_NAME,
-  ATTR_MCP_CLIENT_VERSION,
   ATTR_MCP_METHOD_NAME,
   ATTR_MCP_PROTOCOL_VERSION,
   ATTR_MCP_RESOURCE_URI,
-  ATTR_MCP_SERVER_NAME,
-  ATTR_MCP_SERVER_VERSION,
   ATTR_MCP_SESSION_ID,
+  ATTR_MCPCAT_CLIENT_NAME,
+  ATTR_MCPCAT_CLIENT_VERSION,
+  ATTR_MCPCAT_SERVER_NAME,
+  ATTR_MCPCAT_SERVER_VERSION,
   ATTR_NETWORK_TRANSPORT,
   ATTR_RPC_RESPONSE_STATUS_CODE,
 } from "../../src/semconv.js";
@@ -97,10 +97,10 @@ describe.each(setups)("SDK v2, $name: one SERVER and one CLIENT span per request
     expect(server.parentSpanContext?.spanId).toBe(sent.spanContext().spanId);
     expect(server.attributes).toMatchObject({
       [ATTR_MCP_METHOD_NAME]: name.split(" ")[0],
-      [ATTR_MCP_SERVER_NAME]: "v2-server",
-      [ATTR_MCP_SERVER_VERSION]: "2.3.4",
-      [ATTR_MCP_CLIENT_NAME]: "v2-client",
-      [ATTR_MCP_CLIENT_VERSION]: "7.7.7",
+      [ATTR_MCPCAT_SERVER_NAME]: "v2-server",
+      [ATTR_MCPCAT_SERVER_VERSION]: "2.3.4",
+      [ATTR_MCPCAT_CLIENT_NAME]: "v2-client",
+      [ATTR_MCPCAT_CLIENT_VERSION]: "7.7.7",
       [ATTR_MCP_PROTOCOL_VERSION]: setup.protocolVersion,
     });
     expect(server.attributes[ATTR_JSONRPC_REQUEST_ID]).toBe(
@@ -115,8 +115,8 @@ describe.each(setups)("SDK v2, $name: one SERVER and one CLIENT span per request
       expect(sent.attributes[ATTR_MCP_SESSION_ID]).toBeUndefined();
     }
     expect(sent.attributes).toMatchObject({
-      [ATTR_MCP_CLIENT_NAME]: "v2-client",
-      [ATTR_MCP_SERVER_NAME]: "v2-server",
+      [ATTR_MCPCAT_CLIENT_NAME]: "v2-client",
+      [ATTR_MCPCAT_SERVER_NAME]: "v2-server",
       [ATTR_MCP_PROTOCOL_VERSION]: setup.protocolVersion,
     });
     return { server, client: sent };

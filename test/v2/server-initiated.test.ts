@@ -2,9 +2,9 @@ import { Client, InMemoryTransport } from "@modelcontextprotocol/client";
 import { SpanKind } from "@opentelemetry/api";
 import { expect, it } from "vitest";
 import {
-  ATTR_MCP_CLIENT_NAME,
-  ATTR_MCP_SERVER_NAME,
   ATTR_MCP_SESSION_ID,
+  ATTR_MCPCAT_CLIENT_NAME,
+  ATTR_MCPCAT_SERVER_NAME,
 } from "../../src/semconv.js";
 import { clientSpans, mcpSpans, setupTracing, waitFor } from "../helpers/tracing.js";
 import { buildV2Server } from "./helpers.js";
@@ -32,8 +32,8 @@ it("SDK v2 server-initiated request (roots/list): a CLIENT span on the server, a
   expect(handled?.parentSpanContext?.spanId).toBe(sent?.spanContext().spanId);
   // Both ends know who is who: the server's name and the client's, on both spans.
   for (const span of [sent, handled]) {
-    expect(span?.attributes[ATTR_MCP_SERVER_NAME]).toBe("v2-server");
-    expect(span?.attributes[ATTR_MCP_CLIENT_NAME]).toBe("rooted");
+    expect(span?.attributes[ATTR_MCPCAT_SERVER_NAME]).toBe("v2-server");
+    expect(span?.attributes[ATTR_MCPCAT_CLIENT_NAME]).toBe("rooted");
     expect(span?.attributes[ATTR_MCP_SESSION_ID]).toMatch(/^[0-9a-f-]{36}$/);
   }
   await client.close();

@@ -4,9 +4,9 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import * as z from "zod";
 import {
   ATTR_ERROR_TYPE,
-  ATTR_MCP_CLIENT_NAME,
   ATTR_MCP_PROTOCOL_VERSION,
   ATTR_MCP_SESSION_ID,
+  ATTR_MCPCAT_CLIENT_NAME,
   ATTR_RPC_RESPONSE_STATUS_CODE,
   ATTR_USER_ID,
   MCPCAT_IDENTIFY_SPAN_NAME,
@@ -48,7 +48,7 @@ describe("SDK v2 on the sessionful legacy transport follows v1's stateful rules"
       for (const span of spans.slice(1)) {
         expect(span.attributes[ATTR_MCP_SESSION_ID]).toBe(sessionId);
         // Stateful: the client's name is remembered from initialize.
-        expect(span.attributes[ATTR_MCP_CLIENT_NAME]).toBe("v2-client");
+        expect(span.attributes[ATTR_MCPCAT_CLIENT_NAME]).toBe("v2-client");
         expect(span.attributes[ATTR_USER_ID]).toBe("ada");
       }
       const identify = spansNamed(exporter, MCPCAT_IDENTIFY_SPAN_NAME);
@@ -83,7 +83,7 @@ describe("modern-era requests are session-less by construction", () => {
     await waitFor(() => mcpSpans(exporter).length === 1, "the modern tools/list span");
     const [span] = mcpSpans(exporter);
     expect(span?.attributes[ATTR_MCP_SESSION_ID]).toBeUndefined();
-    expect(span?.attributes[ATTR_MCP_CLIENT_NAME]).toBe("modern-caller");
+    expect(span?.attributes[ATTR_MCPCAT_CLIENT_NAME]).toBe("modern-caller");
     expect(span?.attributes[ATTR_MCP_PROTOCOL_VERSION]).toBe("2026-07-28");
     expect(span?.attributes[ATTR_USER_ID]).toBe("grace");
     // A changed identity, yet no identify span: modern requests keep no per-session memory.
@@ -123,13 +123,13 @@ describe("modern-era requests are session-less by construction", () => {
     await waitFor(() => mcpSpans(exporter).length === 3, "three tools/list spans");
     expect(answers.map((m) => (m as { id?: unknown }).id)).toEqual([950, 951, 952]);
     const [first, second, third] = mcpSpans(exporter);
-    expect(String(first?.attributes[ATTR_MCP_CLIENT_NAME]).length).toBe(256);
+    expect(String(first?.attributes[ATTR_MCPCAT_CLIENT_NAME]).length).toBe(256);
     expect(String(first?.attributes[ATTR_MCP_PROTOCOL_VERSION]).length).toBe(256);
     // Not a revision: not the session-less era either.
     expect(first?.attributes[ATTR_MCP_SESSION_ID]).toMatch(/^[0-9a-f-]{36}$/);
     // Neither of these names a client or a revision: the connection's own (from initialize) stand.
     for (const span of [second, third]) {
-      expect(span?.attributes[ATTR_MCP_CLIENT_NAME]).toBe("v2-client");
+      expect(span?.attributes[ATTR_MCPCAT_CLIENT_NAME]).toBe("v2-client");
       expect(span?.attributes[ATTR_MCP_PROTOCOL_VERSION]).toBe("2025-11-25");
       expect(span?.attributes[ATTR_MCP_SESSION_ID]).toMatch(/^[0-9a-f-]{36}$/);
     }

@@ -3,11 +3,11 @@ import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   ATTR_ERROR_TYPE,
-  ATTR_MCP_CLIENT_NAME,
   ATTR_MCP_METHOD_NAME,
   ATTR_MCP_PROTOCOL_VERSION,
-  ATTR_MCP_SERVER_NAME,
   ATTR_MCP_SESSION_ID,
+  ATTR_MCPCAT_CLIENT_NAME,
+  ATTR_MCPCAT_SERVER_NAME,
   ATTR_NETWORK_TRANSPORT,
   ATTR_USER_ID,
   MCPCAT_IDENTIFY_SPAN_NAME,
@@ -70,8 +70,8 @@ describe("SDK v2 stdio: the server in a child process, preloaded with NodeSDK", 
     expect([...sessions][0]).toMatch(/^[0-9a-f-]{36}$/);
     for (const span of spans) {
       expect(attributeOf(span, ATTR_NETWORK_TRANSPORT)).toBe("pipe");
-      expect(attributeOf(span, ATTR_MCP_CLIENT_NAME)).toBe("stdio-client");
-      expect(attributeOf(span, ATTR_MCP_SERVER_NAME)).toBe("v2-stdio-server");
+      expect(attributeOf(span, ATTR_MCPCAT_CLIENT_NAME)).toBe("stdio-client");
+      expect(attributeOf(span, ATTR_MCPCAT_SERVER_NAME)).toBe("v2-stdio-server");
       expect(attributeOf(span, ATTR_MCP_PROTOCOL_VERSION)).toBe("2025-11-25");
       expect(attributeOf(span, ATTR_USER_ID)).toBe("stdio-user");
     }
