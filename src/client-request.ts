@@ -7,21 +7,20 @@ import {
   trace,
 } from "@opentelemetry/api";
 import { type Peers, requestAttributes, spanNameOf, targetOf } from "./attributes.js";
+import { MAX_SHORT_TEXT_LENGTH } from "./content.js";
 import { withContextInMeta } from "./propagation.js";
-import { RequestSpan, type ResolvedOptions } from "./request-span.js";
+import { RequestSpan, type ResolvedOptions, takeResourceUri } from "./request-span.js";
+import { ATTR_MCP_RESOURCE_URI } from "./semconv.js";
 import type { ProtocolLike } from "./server-request.js";
-import {
-  type ConnectionState,
-  newConnectionState,
-  sessionIdOf,
-  type TransportLike,
-} from "./session.js";
+import { connectionStateOf, sessionIdOf, type TransportLike } from "./session.js";
 import type { McpRequest } from "./types.js";
 
 /** The parts of an SDK `Protocol` a sent request reads, beyond what a handled one does. */
 interface SendingProtocol extends ProtocolLike {
   /** The id the SDK gives the next request it sends. */
   _requestMessageId?: number;
+  /** The SDK's handlers of awaited responses, by request id. */
+  _responseHandlers?: Map<number, (response: unknown) => void>;
   /** On a `Server`: the client's info from `initialize`. */
   _clientVersion?: { name?: string; version?: string };
 }
@@ -31,8 +30,6 @@ interface SendingProtocol extends ProtocolLike {
  * such as sampling) sends, and carries its context to the other side in `params._meta`.
  */
 export class ClientRequestTracer {
-  private readonly connections = new WeakMap<object, ConnectionState>();
-
   constructor(
     private readonly getTracer: () => Tracer,
     private readonly getOptions: () => ResolvedOptions,
@@ -63,15 +60,38 @@ export class ClientRequestTracer {
     try {
       pending = context.with(spanContext, () => runOriginal(outgoing));
     } catch (error) {
-      span.fail(error);
+      span.fail(error, false);
       throw error;
     }
+    const answered = this.watchAnswer(protocol, transport, span.request.id);
     // Observed, not chained: the caller gets the SDK's own promise.
     Promise.resolve(pending).then(
       (result) => this.safely(() => span.finish({ id: request.id ?? 0, result })),
-      (error) => this.safely(() => span.fail(error)),
+      (error) => this.safely(() => span.fail(error, answered?.() ?? true)),
     );
     return pending;
+  }
+
+  /**
+   * Tells later whether a response reached the SDK's handler of this request while the
+   * connection was up. A timeout or an abort rejects without calling it, and a closing
+   * connection calls it after dropping its transport: those errors no response carried.
+   * `undefined` when the SDK keeps no such handler (then every error counts as answered).
+   */
+  private watchAnswer(
+    protocol: SendingProtocol,
+    transport: TransportLike,
+    id: McpRequest["id"],
+  ): (() => boolean) | undefined {
+    const handlers = protocol._responseHandlers;
+    const handler = typeof id === "number" ? handlers?.get(id) : undefined;
+    if (!handlers || !handler) return undefined;
+    let answered = false;
+    handlers.set(id as number, (response: unknown) => {
+      answered = protocol._transport === transport;
+      handler(response);
+    });
+    return () => answered;
   }
 
   /** Recording never rejects: a rejection here would be an unhandled one in the user's app. */
@@ -89,11 +109,8 @@ export class ClientRequestTracer {
     request: McpRequest,
   ): [RequestSpan, Context] {
     const options = this.getOptions();
-    let connection = this.connections.get(transport);
-    if (!connection) {
-      connection = newConnectionState(transport, options.stateless === true);
-      this.connections.set(transport, connection);
-    }
+    // Shared with the SERVER side of the same connection: one session id in both directions.
+    const connection = connectionStateOf(transport, () => options.stateless === true);
     const target = targetOf(request);
     const sessionId = sessionIdOf(connection, transport);
     const peers = peersOf(protocol);
@@ -108,6 +125,7 @@ export class ClientRequestTracer {
       peers,
       typeof protocolVersion === "string" ? protocolVersion : connection.protocolVersion,
     );
+    const uri = takeResourceUri(attributes, options);
     const active = context.active();
     const span = this.getTracer().startSpan(
       spanNameOf(request.method, target),
@@ -124,6 +142,7 @@ export class ClientRequestTracer {
       this.diag,
       SpanKind.CLIENT,
     );
+    if (uri !== undefined) tracked.capture(ATTR_MCP_RESOURCE_URI, uri, MAX_SHORT_TEXT_LENGTH);
     if (request.method === "tools/call") tracked.captureToolCall();
     return [tracked, trace.setSpan(active, span)];
   }

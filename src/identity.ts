@@ -1,5 +1,5 @@
 import { diag, type Span } from "@opentelemetry/api";
-import { toJson } from "./content.js";
+import { MAX_SHORT_TEXT_LENGTH, toJson, truncate } from "./content.js";
 import { ATTR_MCPCAT_IDENTIFY_DATA, ATTR_USER_ID, ATTR_USER_NAME } from "./semconv.js";
 import type { ConnectionState } from "./session.js";
 
@@ -37,7 +37,12 @@ export function toResolvedIdentity(value: unknown): ResolvedIdentity | undefined
     if (dataJson === undefined)
       diag.warn("mcpcat-otel: identify userData is not a JSON object; dropped");
   }
-  return { userId, userName, dataJson };
+  // Ids and names are short by nature; a runaway one is cut, not exported whole.
+  return {
+    userId: truncate(userId, MAX_SHORT_TEXT_LENGTH),
+    userName: userName === undefined ? undefined : truncate(userName, MAX_SHORT_TEXT_LENGTH),
+    dataJson,
+  };
 }
 
 export function setIdentityAttributes(span: Span, identity: ResolvedIdentity): void {

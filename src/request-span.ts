@@ -1,12 +1,29 @@
-import { type DiagLogger, type Span, SpanKind, SpanStatusCode } from "@opentelemetry/api";
+import {
+  type Attributes,
+  type DiagLogger,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+} from "@opentelemetry/api";
 import { safeExecuteInTheMiddle } from "@opentelemetry/instrumentation";
 import { CLIENT_FAULT_CODES, type Peers } from "./attributes.js";
-import { prepareCaptured, toJson, toolErrorText, userIntentOf } from "./content.js";
+import {
+  collapseMcpErrorPrefix,
+  MAX_ERROR_MESSAGE_LENGTH,
+  MAX_ERROR_STACK_LENGTH,
+  MAX_SHORT_TEXT_LENGTH,
+  prepareCaptured,
+  toJson,
+  toolErrorText,
+  truncate,
+  userIntentOf,
+} from "./content.js";
 import {
   ATTR_ERROR_TYPE,
   ATTR_GEN_AI_TOOL_CALL_ARGUMENTS,
   ATTR_GEN_AI_TOOL_CALL_RESULT,
   ATTR_MCP_PROTOCOL_VERSION,
+  ATTR_MCP_RESOURCE_URI,
   ATTR_MCPCAT_USER_INTENT,
   ATTR_RPC_RESPONSE_STATUS_CODE,
   ERROR_TYPE_VALUE_OTHER,
@@ -23,6 +40,25 @@ export interface ResolvedOptions {
   readonly captureContent: boolean;
   readonly maxContentLength: number;
   readonly identifyTimeoutMs: number;
+}
+
+/**
+ * `mcp.resource.uri` is given at span start when no `redact` is set (bounded in place); with
+ * one, it is taken out and returned, to be recorded through `capture` once the span exists.
+ */
+export function takeResourceUri(
+  attributes: Attributes,
+  options: ResolvedOptions,
+): string | undefined {
+  const uri = attributes[ATTR_MCP_RESOURCE_URI];
+  if (typeof uri !== "string") return undefined;
+  if (options.config.redact) {
+    delete attributes[ATTR_MCP_RESOURCE_URI];
+    return uri;
+  }
+  const max = Math.min(MAX_SHORT_TEXT_LENGTH, options.maxContentLength);
+  if (uri.length > max) attributes[ATTR_MCP_RESOURCE_URI] = truncate(uri, max);
+  return undefined;
 }
 
 export interface JsonRpcResponse {
@@ -71,26 +107,92 @@ export class RequestSpan {
     readonly kind: SpanKind.SERVER | SpanKind.CLIENT = SpanKind.SERVER,
   ) {}
 
-  /** Records a captured string (redacted, truncated); never the unredacted text. */
-  capture(key: string, text: string): void {
+  /**
+   * Records a string made from request, result, error or identity data: redacted, then cut to
+   * `max` (default `maxContentLength`); never the unredacted text.
+   */
+  capture(key: string, text: string, max = this.options.maxContentLength): void {
+    this.prepare(key, text, max, (value) => {
+      if (value !== undefined) this.span.setAttribute(key, value);
+    });
+  }
+
+  /**
+   * Redacts and bounds `text`, then hands it to `apply` (now, or once an async `redact` settles,
+   * before the span ends). A `redact` that throws, rejects or returns a non-string drops the
+   * text: `apply` gets `undefined`, never the original.
+   */
+  prepare(label: string, text: string, max: number, apply: (value: string | undefined) => void) {
     let prepared: string | Promise<string>;
     try {
-      prepared = prepareCaptured(text, this.options.config.redact, this.options.maxContentLength);
+      const bound = Math.min(max, this.options.maxContentLength);
+      prepared = prepareCaptured(text, this.options.config.redact, bound);
     } catch (error) {
-      this.diag.warn(`redact threw; ${key} not recorded`, error);
+      this.diag.warn(`redact threw; ${label} not recorded`, error);
+      apply(undefined);
       return;
     }
     if (typeof prepared === "string") {
-      this.span.setAttribute(key, prepared);
+      apply(prepared);
       return;
     }
     const applied = prepared.then(
       (value) => {
-        if (!this.ended) this.span.setAttribute(key, value);
+        if (!this.ended) apply(value);
       },
-      (error) => this.diag.warn(`redact failed; ${key} not recorded`, error),
+      (error) => {
+        this.diag.warn(`redact failed; ${label} not recorded`, error);
+        if (!this.ended) apply(undefined);
+      },
     );
     this.waitFor("redact", applied);
+  }
+
+  /**
+   * Marks the span as failed (ERROR status, unless `asError` is false) and records the error's
+   * text, redacted and bounded, as the status message and (with `exceptionType`) an exception
+   * event. The status is set at once; its message follows when an async `redact` settles.
+   */
+  recordError(
+    message: string,
+    options: { exceptionType?: string; stack?: string; asError?: boolean } = {},
+  ): void {
+    const { span } = this;
+    const asError = options.asError !== false;
+    if (asError) span.setStatus({ code: SpanStatusCode.ERROR });
+    const time = performance.now();
+    let text: string | undefined;
+    let stack: string | undefined;
+    let pending = options.stack === undefined ? 1 : 2;
+    const done = () => {
+      if (--pending > 0) return;
+      if (asError && text !== undefined)
+        span.setStatus({ code: SpanStatusCode.ERROR, message: text });
+      if (options.exceptionType === undefined) return;
+      const attributes: Attributes = { "exception.type": options.exceptionType };
+      if (text !== undefined) attributes["exception.message"] = text;
+      if (stack !== undefined) attributes["exception.stacktrace"] = stack;
+      span.addEvent("exception", attributes, time);
+    };
+    this.prepare(
+      "error message",
+      collapseMcpErrorPrefix(message),
+      MAX_ERROR_MESSAGE_LENGTH,
+      (value) => {
+        text = value;
+        done();
+      },
+    );
+    if (options.stack !== undefined) {
+      this.prepare("error stack", options.stack, MAX_ERROR_STACK_LENGTH, (value) => {
+        stack = value;
+        done();
+      });
+    }
+  }
+
+  get maxContentLength(): number {
+    return this.options.maxContentLength;
   }
 
   /** What a tools/call request carries: the caller's intent, and (with content capture) its arguments. */
@@ -155,7 +257,7 @@ export class RequestSpan {
     if (request.method === "tools/call") {
       if (result?.isError === true) {
         span.setAttribute(ATTR_ERROR_TYPE, ERROR_TYPE_VALUE_TOOL_ERROR);
-        span.setStatus({ code: SpanStatusCode.ERROR, message: toolErrorText(result) });
+        this.recordError(toolErrorText(result));
       }
       if (this.options.captureContent) this.captureJson(ATTR_GEN_AI_TOOL_CALL_RESULT, result);
     } else if (request.method === "initialize" && typeof result?.protocolVersion === "string") {
@@ -168,30 +270,41 @@ export class RequestSpan {
     const code = typeof error.code === "number" ? error.code : undefined;
     const message = typeof error.message === "string" ? error.message : "JSON-RPC error";
     if (code !== undefined) this.span.setAttribute(ATTR_RPC_RESPONSE_STATUS_CODE, String(code));
-    // The client's own mistakes are not errors of the server; to the client they are.
-    if (code !== undefined && this.kind === SpanKind.SERVER && CLIENT_FAULT_CODES.has(code)) return;
-    this.span.setAttribute(
-      ATTR_ERROR_TYPE,
-      code !== undefined ? String(code) : ERROR_TYPE_VALUE_OTHER,
+    // The client's own mistakes are not errors of the server (to the client they are), but
+    // the server's own words about them are kept, in the exception event, for MCPCat.
+    const asError = !(
+      code !== undefined &&
+      this.kind === SpanKind.SERVER &&
+      CLIENT_FAULT_CODES.has(code)
     );
-    this.span.recordException({ name: "McpError", message });
-    this.span.setStatus({ code: SpanStatusCode.ERROR, message });
+    if (asError) {
+      this.span.setAttribute(
+        ATTR_ERROR_TYPE,
+        code !== undefined ? String(code) : ERROR_TYPE_VALUE_OTHER,
+      );
+    }
+    this.recordError(message, { exceptionType: "McpError", asError });
   }
 
-  /** A CLIENT request that failed: the error the SDK rejected with (its stack included). */
-  fail(error: unknown): void {
+  /**
+   * A CLIENT request that failed: the error the SDK rejected with (its stack included).
+   * `answered` says whether a response carried it: a local timeout, an abort or a closed
+   * connection has a JSON-RPC code but no response, so no `rpc.response.status_code`.
+   */
+  fail(error: unknown, answered = true): void {
     if (this.ended) return;
-    const code = (error as { code?: unknown } | undefined)?.code;
-    const message = error instanceof Error ? error.message : String(error);
     try {
-      if (typeof code === "number") {
-        this.span.setAttribute(ATTR_RPC_RESPONSE_STATUS_CODE, String(code));
+      const code = (error as { code?: unknown } | undefined)?.code;
+      const isError = error instanceof Error;
+      const message = isError ? error.message : String(error);
+      if (typeof code === "number" && isError && error.name !== "AbortError") {
+        if (answered) this.span.setAttribute(ATTR_RPC_RESPONSE_STATUS_CODE, String(code));
         this.span.setAttribute(ATTR_ERROR_TYPE, String(code));
       } else {
         this.span.setAttribute(ATTR_ERROR_TYPE, ERROR_TYPE_VALUE_OTHER);
       }
-      this.span.recordException(error instanceof Error ? error : message);
-      this.span.setStatus({ code: SpanStatusCode.ERROR, message });
+      const stack = isError && typeof error.stack === "string" ? error.stack : undefined;
+      this.recordError(message, { exceptionType: isError ? error.name : "Error", stack });
     } catch (recordError) {
       this.diag.error("failed to record the error", recordError);
     }

@@ -55,5 +55,10 @@ export const ATTR_MCPCAT_TAG_PREFIX = "mcpcat.tag.";
 export const ATTR_MCPCAT_PROMPT_ARGUMENTS = "mcpcat.prompt.arguments";
 /** JSON string of `eventProperties`. */
 export const ATTR_MCPCAT_PROPERTIES = "mcpcat.properties";
+/**
+ * `true` on the SERVER span of a request a `Client` handles (a server's ping, sampling,
+ * elicitation, roots): set only on that rare path, so the MCPCat exporter makes no event of it.
+ */
+export const ATTR_MCPCAT_HANDLED_BY_CLIENT = "mcpcat.handled_by_client";
 /** Name of the INTERNAL span emitted when a stateful session's identity is first seen or changes. */
 export const MCPCAT_IDENTIFY_SPAN_NAME = "mcpcat:identify";

@@ -16,7 +16,7 @@ import {
   spanNameOf,
   targetOf,
 } from "./attributes.js";
-import { toJson } from "./content.js";
+import { MAX_SHORT_TEXT_LENGTH, MAX_TAGS, toJson, truncate } from "./content.js";
 import {
   identityChanged,
   type ResolvedIdentity,
@@ -24,8 +24,16 @@ import {
   toResolvedIdentity,
 } from "./identity.js";
 import { parentFromMeta } from "./propagation.js";
-import { guard, type JsonRpcResponse, RequestSpan, type ResolvedOptions } from "./request-span.js";
 import {
+  guard,
+  type JsonRpcResponse,
+  RequestSpan,
+  type ResolvedOptions,
+  takeResourceUri,
+} from "./request-span.js";
+import {
+  ATTR_MCP_RESOURCE_URI,
+  ATTR_MCPCAT_HANDLED_BY_CLIENT,
   ATTR_MCPCAT_PROMPT_ARGUMENTS,
   ATTR_MCPCAT_PROPERTIES,
   ATTR_MCPCAT_TAG_PREFIX,
@@ -33,8 +41,9 @@ import {
 } from "./semconv.js";
 import {
   type ConnectionState,
+  connectionStateOf,
   isStateless,
-  newConnectionState,
+  knownConnectionState,
   sessionIdOf,
   type TransportLike,
 } from "./session.js";
@@ -51,9 +60,9 @@ export interface ProtocolLike {
 
 type RequestId = string | number;
 
+/** A connection whose responses this tracer watches: it has its map of pending requests. */
 interface Connection extends ConnectionState {
-  /** Requests awaiting their response, by JSON-RPC id (unique per connection, as the SDK assumes). */
-  readonly pending: Map<RequestId, RequestSpan>;
+  pending: Map<RequestId, RequestSpan>;
 }
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
@@ -66,8 +75,6 @@ function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
  * the response or error is sent. Responses are seen by wrapping each connection's `send` once.
  */
 export class ServerRequestTracer {
-  private readonly connections = new WeakMap<object, Connection>();
-
   constructor(
     private readonly getTracer: () => Tracer,
     private readonly getOptions: () => ResolvedOptions,
@@ -110,31 +117,34 @@ export class ServerRequestTracer {
     const controllers = protocol._requestHandlerAbortControllers;
     const aborted = controllers ? controllers.get(requestId)?.signal.aborted : Boolean(requestId);
     if (!aborted) return;
-    const connection = protocol._transport && this.connections.get(protocol._transport);
-    const tracked = connection?.pending.get(requestId as RequestId);
-    if (!connection || !tracked) return;
-    connection.pending.delete(requestId as RequestId);
-    tracked.end("request cancelled before a response was sent");
+    const connection = protocol._transport && knownConnectionState(protocol._transport);
+    // The SDK aborted the handler it registered last under this id.
+    const tracked = connection && takePending(connection, requestId as RequestId, "last");
+    tracked?.end("request cancelled before a response was sent");
   }
 
   /** A connection closed: the requests it had not answered will get no response. */
   closed(transport: TransportLike | undefined): void {
-    const connection = transport && this.connections.get(transport);
-    if (!connection || connection.pending.size === 0) return;
-    for (const tracked of connection.pending.values()) {
-      tracked.end("connection closed before a response was sent");
-    }
+    const connection = transport && knownConnectionState(transport);
+    if (!connection?.pending || connection.pending.size === 0) return;
+    const orphans = [
+      ...connection.pending.values(),
+      ...[...(connection.duplicates?.values() ?? [])].flat(),
+    ];
     connection.pending.clear();
+    connection.duplicates = undefined;
+    for (const tracked of orphans) tracked.end("connection closed before a response was sent");
   }
 
   private connectionOf(transport: TransportLike, options: ResolvedOptions): Connection {
-    let connection = this.connections.get(transport);
-    if (connection) return connection;
-    const stateless = isStateless(options.stateless, transport);
-    connection = { ...newConnectionState(transport, stateless), pending: new Map() };
-    this.connections.set(transport, connection);
-    this.watchResponses(transport, connection);
-    return connection;
+    const connection = connectionStateOf(transport, () =>
+      isStateless(options.stateless, transport),
+    );
+    if (!connection.pending) {
+      connection.pending = new Map();
+      this.watchResponses(transport, connection as Connection);
+    }
+    return connection as Connection;
   }
 
   /** Wraps this connection's `send` once, to end each request's span when its response goes out. */
@@ -146,12 +156,12 @@ export class ServerRequestTracer {
         const response = message as JsonRpcResponse | undefined;
         const id = response?.id;
         // A hit must still be a response: this side's own requests carry ids too.
-        let tracked = id === undefined ? undefined : connection.pending.get(id);
-        if (tracked && ("result" in response! || "error" in response!)) {
-          connection.pending.delete(id as RequestId);
-        } else {
-          tracked = undefined;
-        }
+        const tracked =
+          id !== undefined &&
+          connection.pending.has(id) &&
+          ("result" in response! || "error" in response!)
+            ? takePending(connection, id, "active")
+            : undefined;
         let sent: Promise<void>;
         try {
           sent = originalSend.call(this, message, options);
@@ -192,6 +202,8 @@ export class ServerRequestTracer {
       peers,
       protocolVersion,
     );
+    if (peers.handledByClient) attributes[ATTR_MCPCAT_HANDLED_BY_CLIENT] = true;
+    const uri = takeResourceUri(attributes, options);
     const { parent, links } = parentFromMeta(context.active(), request.params?._meta);
     const span = this.getTracer().startSpan(
       spanNameOf(request.method, target),
@@ -207,9 +219,8 @@ export class ServerRequestTracer {
       options,
       this.diag,
     );
-    const id = request.id as RequestId;
-    connection.pending.get(id)?.end("a new request reused its id before it was answered");
-    connection.pending.set(id, tracked);
+    if (uri !== undefined) tracked.capture(ATTR_MCP_RESOURCE_URI, uri, MAX_SHORT_TEXT_LENGTH);
+    addPending(connection, request.id as RequestId, tracked);
     return [tracked, trace.setSpan(parent, span)];
   }
 
@@ -233,21 +244,35 @@ export class ServerRequestTracer {
       if (requestHook) guard(this.diag, "requestHook", () => requestHook(span, { request, extra }));
       if (identify) this.identify(tracked, identify, extra);
       const tags = eventTags && guard(this.diag, "eventTags", () => eventTags(request, extra));
-      if (tags && typeof tags === "object") {
-        for (const [key, value] of Object.entries(tags)) {
-          if (typeof value === "string") span.setAttribute(ATTR_MCPCAT_TAG_PREFIX + key, value);
-        }
-      }
+      if (tags && typeof tags === "object") this.recordTags(tracked, tags);
       const properties =
         eventProperties &&
         guard(this.diag, "eventProperties", () => eventProperties(request, extra));
       const json = properties && typeof properties === "object" ? toJson(properties) : undefined;
-      if (json !== undefined) span.setAttribute(ATTR_MCPCAT_PROPERTIES, json);
+      if (json !== undefined) tracked.capture(ATTR_MCPCAT_PROPERTIES, json);
     }
     if (request.method === "tools/call") {
       tracked.captureToolCall();
     } else if (request.method === "prompts/get" && this.getOptions().captureContent) {
       tracked.captureJson(ATTR_MCPCAT_PROMPT_ARGUMENTS, request.params?.arguments);
+    }
+  }
+
+  /** Tags: at most {@link MAX_TAGS}, keys and values bounded, values redacted. User data: guarded. */
+  private recordTags(tracked: RequestSpan, tags: object): void {
+    try {
+      let count = 0;
+      for (const [key, value] of Object.entries(tags)) {
+        if (typeof value !== "string") continue;
+        if (++count > MAX_TAGS) {
+          this.diag.warn(`eventTags returned more than ${MAX_TAGS} tags; the rest are dropped`);
+          return;
+        }
+        const name = ATTR_MCPCAT_TAG_PREFIX + truncate(key, MAX_SHORT_TEXT_LENGTH);
+        tracked.capture(name, value, MAX_SHORT_TEXT_LENGTH);
+      }
+    } catch (error) {
+      this.diag.warn("eventTags returned tags that cannot be read", error);
     }
   }
 
@@ -284,6 +309,18 @@ export class ServerRequestTracer {
       return;
     }
     if (!identity || tracked.ended) return;
+    const data = identity.dataJson;
+    if (data === undefined) {
+      this.recordIdentity(tracked, identity);
+      return;
+    }
+    // userData is redacted and bounded like captured content, whether or not content is captured.
+    tracked.prepare("identify data", data, tracked.maxContentLength, (dataJson) => {
+      this.recordIdentity(tracked, { ...identity, dataJson });
+    });
+  }
+
+  private recordIdentity(tracked: RequestSpan, identity: ResolvedIdentity): void {
     setIdentityAttributes(tracked.span, identity);
     if (!identityChanged(tracked.connection, identity)) return;
     // One INTERNAL span per change of a stateful session's identity: MCPCat's identify event.
@@ -299,18 +336,69 @@ export class ServerRequestTracer {
   }
 }
 
+/**
+ * Two requests in flight with one id (a misbehaving client, a batch) are both kept: each gets
+ * its own response and duration.
+ */
+function addPending(connection: Connection, id: RequestId, tracked: RequestSpan): void {
+  if (!connection.pending.has(id)) {
+    connection.pending.set(id, tracked);
+    return;
+  }
+  connection.duplicates ??= new Map();
+  const list = connection.duplicates.get(id);
+  if (list) list.push(tracked);
+  else connection.duplicates.set(id, [tracked]);
+}
+
+/**
+ * Removes and returns the pending request with this id. With duplicates (rare), `active` picks
+ * the request whose handler is sending (its span is the active one: the SDK sends from the
+ * handler's promise chain), else the oldest; `last` picks the newest.
+ */
+function takePending(
+  connection: ConnectionState,
+  id: RequestId,
+  which: "active" | "last",
+): RequestSpan | undefined {
+  const first = connection.pending?.get(id);
+  const rest = connection.duplicates?.get(id);
+  if (!first || !rest) {
+    connection.pending?.delete(id);
+    return first;
+  }
+  const all = [first, ...rest];
+  let index = all.length - 1;
+  if (which === "active") {
+    const active = trace.getSpan(context.active());
+    index = Math.max(
+      0,
+      all.findIndex((tracked) => tracked.span === active),
+    );
+  }
+  const [taken] = all.splice(index, 1);
+  connection.pending!.set(id, all[0]!);
+  if (all.length > 1) connection.duplicates!.set(id, all.slice(1));
+  else connection.duplicates!.delete(id);
+  return taken;
+}
+
 /** Who is at each end of the connection; client info never crosses from one caller to another. */
 function peersOf(
   protocol: ProtocolLike,
   connection: ConnectionState,
   request: McpRequest,
   extra: McpRequestExtra,
-): Peers {
+): Peers & { handledByClient?: boolean } {
   const own = protocol._serverInfo;
   const server = own ?? protocol._serverVersion;
-  const peers: Peers = { serverName: server?.name, serverVersion: server?.version };
+  const peers: Peers & { handledByClient?: boolean } = {
+    serverName: server?.name,
+    serverVersion: server?.version,
+  };
   if (!own && protocol._clientInfo) {
     // A Client handling a server-initiated request: the client is this process.
+    peers.handledByClient = true;
     peers.clientName = protocol._clientInfo.name;
     peers.clientVersion = protocol._clientInfo.version;
   } else if (request.method === "initialize") {

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import type { RequestSpan } from "./request-span.js";
 
 /**
  * What this package remembers about one connection (one transport instance). Held in a
@@ -18,6 +19,32 @@ export interface ConnectionState {
   protocolVersion: string | undefined;
   /** The last identity seen on this connection, for `mcpcat:identify` change detection. */
   lastIdentity: { userId: string; userName?: string; dataJson?: string } | undefined;
+  /** Handled requests awaiting their response, by JSON-RPC id (set by the side that handles). */
+  pending: Map<string | number, RequestSpan> | undefined;
+  /** Rare: further requests that arrived with an id already pending, oldest first. */
+  duplicates: Map<string | number, RequestSpan[]> | undefined;
+}
+
+// One state per transport, shared by the SERVER and CLIENT tracers: a connection has one
+// invented session id in both directions. A WeakMap: it lives as long as the transport does.
+const states = new WeakMap<object, ConnectionState>();
+
+/** The state of a connection, made on first sight with `stateless()` deciding its mode. */
+export function connectionStateOf(
+  transport: TransportLike,
+  stateless: () => boolean,
+): ConnectionState {
+  let state = states.get(transport);
+  if (!state) {
+    state = newConnectionState(transport, stateless());
+    states.set(transport, state);
+  }
+  return state;
+}
+
+/** The state of a connection already seen, if any. */
+export function knownConnectionState(transport: object): ConnectionState | undefined {
+  return states.get(transport);
 }
 
 /** A transport as the SDK sees it: only the fields we read. */
@@ -42,8 +69,26 @@ export function isStateless(configured: boolean | undefined, transport: Transpor
   );
 }
 
+/**
+ * By shape first (a minified bundle renames classes): an HTTP server transport handles
+ * requests, an HTTP client transport holds its URL. The class name is a fallback.
+ */
 function isHttpTransport(transport: object): boolean {
-  return HTTP_TRANSPORTS.test(transport.constructor?.name ?? "");
+  const shape = transport as { handleRequest?: unknown; _url?: unknown };
+  return (
+    typeof shape.handleRequest === "function" ||
+    shape._url instanceof URL ||
+    HTTP_TRANSPORTS.test(transport.constructor?.name ?? "")
+  );
+}
+
+/** stdio: the server side holds its streams, the client side its child's parameters. */
+function isStdioTransport(transport: object): boolean {
+  return (
+    ("_stdin" in transport && "_stdout" in transport) ||
+    "_serverParams" in transport ||
+    (transport.constructor?.name ?? "").startsWith("Stdio")
+  );
 }
 
 function isSessionlessHttpTransport(transport: object): boolean {
@@ -58,17 +103,18 @@ function isSessionlessHttpTransport(transport: object): boolean {
 }
 
 export function newConnectionState(transport: object, stateless: boolean): ConnectionState {
-  const kind = transport.constructor?.name ?? "";
   const isHttp = isHttpTransport(transport);
   return {
     stateless,
     isHttp,
-    networkTransport: isHttp ? "tcp" : kind.startsWith("Stdio") ? "pipe" : undefined,
+    networkTransport: isHttp ? "tcp" : isStdioTransport(transport) ? "pipe" : undefined,
     fallbackSessionId: undefined,
     clientName: undefined,
     clientVersion: undefined,
     protocolVersion: undefined,
     lastIdentity: undefined,
+    pending: undefined,
+    duplicates: undefined,
   };
 }
 

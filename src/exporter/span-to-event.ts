@@ -10,6 +10,12 @@ import type { ReadableSpan } from "@opentelemetry/sdk-trace";
 import { PublishEventRequestEventTypeEnum } from "mcpcat-api";
 import { CLIENT_FAULT_CODES } from "../attributes.js";
 import {
+  MAX_ERROR_MESSAGE_LENGTH,
+  MAX_ERROR_STACK_LENGTH,
+  MAX_SHORT_TEXT_LENGTH,
+  truncate,
+} from "../content.js";
+import {
   ATTR_ERROR_TYPE,
   ATTR_GEN_AI_PROMPT_NAME,
   ATTR_GEN_AI_TOOL_CALL_ARGUMENTS,
@@ -22,6 +28,7 @@ import {
   ATTR_MCP_SERVER_NAME,
   ATTR_MCP_SERVER_VERSION,
   ATTR_MCP_SESSION_ID,
+  ATTR_MCPCAT_HANDLED_BY_CLIENT,
   ATTR_MCPCAT_IDENTIFY_DATA,
   ATTR_MCPCAT_PROMPT_ARGUMENTS,
   ATTR_MCPCAT_PROPERTIES,
@@ -75,12 +82,12 @@ export function spanToEvent(span: ReadableSpan, options: SpanToEventOptions): MC
   setIfDefined(event, "clientVersion", str(attrs[ATTR_MCP_CLIENT_VERSION]));
   setIfDefined(event, "identifyActorGivenId", str(attrs[ATTR_USER_ID]));
   setIfDefined(event, "identifyActorName", str(attrs[ATTR_USER_NAME]));
-  setIfDefined(event, "identifyData", jsonObject(attrs[ATTR_MCPCAT_IDENTIFY_DATA]));
+  setIfDefined(event, "identifyData", jsonObject(attrs[ATTR_MCPCAT_IDENTIFY_DATA], true));
   setIfDefined(event, "userIntent", str(attrs[ATTR_MCPCAT_USER_INTENT]));
   setIfDefined(event, "parameters", parametersOf(attrs));
   setIfDefined(event, "response", responseOf(attrs[ATTR_GEN_AI_TOOL_CALL_RESULT]));
   setIfDefined(event, "tags", tagsOf(attrs));
-  setIfDefined(event, "properties", jsonObject(attrs[ATTR_MCPCAT_PROPERTIES]));
+  setIfDefined(event, "properties", jsonObject(attrs[ATTR_MCPCAT_PROPERTIES], true));
   const error = errorOf(span);
   if (error !== undefined) {
     event.isError = true;
@@ -91,9 +98,15 @@ export function spanToEvent(span: ReadableSpan, options: SpanToEventOptions): MC
 
 /** The MCPCat event type a span maps to, or `null` when it makes no event. */
 export function eventTypeOf(span: ReadableSpan, includeUnknown: boolean): string | null {
-  if (span.name === MCPCAT_IDENTIFY_SPAN_NAME)
-    return PublishEventRequestEventTypeEnum.mcpcatIdentify;
-  if (span.kind !== SpanKind.SERVER) return null;
+  if (span.name === MCPCAT_IDENTIFY_SPAN_NAME) {
+    // Only ours: an identify span names a user; any other span of that name is not an event.
+    return str(span.attributes[ATTR_USER_ID]) !== undefined
+      ? PublishEventRequestEventTypeEnum.mcpcatIdentify
+      : null;
+  }
+  // A Client answering its server (ping, sampling) is not the server MCPCat tracks.
+  if (span.kind !== SpanKind.SERVER || span.attributes[ATTR_MCPCAT_HANDLED_BY_CLIENT] === true)
+    return null;
   const method = str(span.attributes[ATTR_MCP_METHOD_NAME]);
   if (method === undefined) return null;
   const type = `mcp:${method}`;
@@ -104,6 +117,7 @@ export function eventTypeOf(span: ReadableSpan, includeUnknown: boolean): string
 export function isUnknownMethodSpan(span: ReadableSpan): boolean {
   return (
     span.kind === SpanKind.SERVER &&
+    span.attributes[ATTR_MCPCAT_HANDLED_BY_CLIENT] !== true &&
     span.name !== MCPCAT_IDENTIFY_SPAN_NAME &&
     typeof span.attributes[ATTR_MCP_METHOD_NAME] === "string" &&
     !KNOWN_EVENT_TYPES.has(`mcp:${span.attributes[ATTR_MCP_METHOD_NAME]}`)
@@ -175,19 +189,25 @@ function errorOf(span: ReadableSpan): object | undefined {
   const exception = span.events.find((e) => e.name === "exception")?.attributes;
   const error: Record<string, string> = { platform: "javascript" };
   const exceptionMessage = str(exception?.["exception.message"]);
-  error.message =
+  // The instrumentation has already redacted and bounded these; the bounds hold here again
+  // for spans made elsewhere.
+  error.message = truncate(
     exceptionMessage ??
-    str(span.status.message) ??
-    (code !== undefined
-      ? (CLIENT_FAULT_CODES.get(Number(code)) ?? `JSON-RPC error ${code}`)
-      : "Error");
-  error.type =
+      str(span.status.message) ??
+      (code !== undefined
+        ? (CLIENT_FAULT_CODES.get(Number(code)) ?? `JSON-RPC error ${code}`)
+        : "Error"),
+    MAX_ERROR_MESSAGE_LENGTH,
+  );
+  error.type = truncate(
     str(exception?.["exception.type"]) ??
-    str(attrs[ATTR_ERROR_TYPE]) ??
-    code ??
-    ERROR_TYPE_VALUE_OTHER;
+      str(attrs[ATTR_ERROR_TYPE]) ??
+      code ??
+      ERROR_TYPE_VALUE_OTHER,
+    MAX_SHORT_TEXT_LENGTH,
+  );
   const stack = str(exception?.["exception.stacktrace"]);
-  if (stack !== undefined) error.stack = stack;
+  if (stack !== undefined) error.stack = truncate(stack, MAX_ERROR_STACK_LENGTH);
   return error;
 }
 
@@ -257,10 +277,12 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-function jsonObject(raw: AttributeValue | undefined): object | undefined {
+/** A JSON object attribute; when cut short (it no longer parses), `{ text, truncated }` if `keepCut`. */
+function jsonObject(raw: AttributeValue | undefined, keepCut = false): object | undefined {
   if (typeof raw !== "string") return undefined;
   const parsed = parseJson(raw);
-  return parsed.ok && isPlainObject(parsed.value) ? parsed.value : undefined;
+  if (parsed.ok) return isPlainObject(parsed.value) ? parsed.value : undefined;
+  return keepCut ? { text: raw, truncated: true } : undefined;
 }
 
 function setIfDefined<K extends keyof MCPCatEvent>(
