@@ -166,6 +166,7 @@ describe("error text without redact", () => {
     instrumentation.setConfig({});
     const mcp = buildServer();
     const { client } = await connectInMemory(mcp);
+    exporter.reset();
     await expect(
       client.readResource({ uri: "file:///missing.md" }),
     ).rejects.toThrow(/MCP error (-\d+): MCP error \1: /); // what the SDK gives the caller
