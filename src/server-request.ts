@@ -56,7 +56,15 @@ export interface ProtocolLike {
   _serverInfo?: { name?: string; version?: string };
   _clientInfo?: { name?: string; version?: string };
   _serverVersion?: { name?: string; version?: string };
+  /** The SDK's experimental tasks: responses to task-related requests are queued here. */
+  _taskMessageQueue?: unknown;
+  _enqueueTaskMessage?: (taskId: unknown, message: unknown, ...rest: unknown[]) => Promise<void>;
 }
+
+/** `_meta` key of a request tied to a task (SDK experimental tasks). */
+const RELATED_TASK_META_KEY = "io.modelcontextprotocol/related-task";
+/** Protocols whose task message queue is watched (an instance may serve many requests). */
+const watchedTaskQueues = new WeakSet<object>();
 
 type RequestId = string | number;
 
@@ -98,6 +106,9 @@ export class ServerRequestTracer {
       this.diag.error("failed to start the request span", error);
       runOriginal();
       return;
+    }
+    if (protocol._taskMessageQueue && request.params?._meta?.[RELATED_TASK_META_KEY]) {
+      this.watchTaskQueue(protocol);
     }
     context.with(spanContext, () => {
       try {
@@ -178,6 +189,36 @@ export class ServerRequestTracer {
         error,
       );
     }
+  }
+
+  /**
+   * A request tied to a task gets its response queued for a later `tasks/result`, not sent:
+   * its span ends when the response is queued (the result is produced). Wraps this protocol
+   * instance's `_enqueueTaskMessage` once; only servers using the experimental tasks get here.
+   */
+  private watchTaskQueue(protocol: ProtocolLike): void {
+    const original = protocol._enqueueTaskMessage;
+    if (typeof original !== "function" || watchedTaskQueues.has(protocol)) return;
+    watchedTaskQueues.add(protocol);
+    const diag = this.diag;
+    protocol._enqueueTaskMessage = function _enqueueTaskMessage(
+      this: ProtocolLike,
+      taskId: unknown,
+      queued: unknown,
+      ...rest: unknown[]
+    ) {
+      const result = original.call(this, taskId, queued, ...rest);
+      try {
+        const { type, message } = (queued ?? {}) as { type?: unknown; message?: JsonRpcResponse };
+        const connection = this._transport && knownConnectionState(this._transport);
+        if ((type === "response" || type === "error") && connection?.pending?.has(message!.id)) {
+          takePending(connection, message!.id, "active")?.finish(message!);
+        }
+      } catch (error) {
+        diag.error("failed to record a queued task response", error);
+      }
+      return result;
+    };
   }
 
   private start(

@@ -56,7 +56,9 @@ for (const [kind, redact] of Object.entries(redacts)) {
       expect(data).toContain('"token":"[R]"');
       expect(String(span.attributes[ATTR_USER_ID]).length).toBe(MAX_SHORT_TEXT_LENGTH);
       const event = spanToEvent(span, { projectId: "p" })!;
-      expect(JSON.stringify(event).length).toBeLessThan(MAX * 4 + MAX_TAGS * MAX_SHORT_TEXT_LENGTH * 2);
+      expect(JSON.stringify(event).length).toBeLessThan(
+        MAX * 4 + MAX_TAGS * MAX_SHORT_TEXT_LENGTH * 2,
+      );
       expect(JSON.stringify(event)).not.toContain(SECRET);
       // Tags: at most MAX_TAGS, each value bounded and redacted.
       const tags = Object.keys(span.attributes).filter((k) => k.startsWith(ATTR_MCPCAT_TAG_PREFIX));

@@ -100,7 +100,9 @@ for (const [kind, redact] of Object.entries(redactors)) {
         const [server, client] = await bothSpans();
         for (const span of [server, client]) {
           expectBoundedAndClean(span);
-          expect(span.status.message).toMatch(/^(MCP error -32603: )?db login failed with \[REDACTED\] x+$/);
+          expect(span.status.message).toMatch(
+            /^(MCP error -32603: )?db login failed with \[REDACTED\] x+$/,
+          );
         }
         // The client's error keeps its stack, redacted and bounded.
         expect(String(exceptionOf(client)["exception.stacktrace"])).toContain("[REDACTED]");
@@ -167,9 +169,9 @@ describe("error text without redact", () => {
     const mcp = buildServer();
     const { client } = await connectInMemory(mcp);
     exporter.reset();
-    await expect(
-      client.readResource({ uri: "file:///missing.md" }),
-    ).rejects.toThrow(/MCP error (-\d+): MCP error \1: /); // what the SDK gives the caller
+    await expect(client.readResource({ uri: "file:///missing.md" })).rejects.toThrow(
+      /MCP error (-\d+): MCP error \1: /,
+    ); // what the SDK gives the caller
     const [server, sent] = await bothSpans();
     const once = /^MCP error -\d+: Resource file:\/\/\/missing\.md not found$/;
     expect(sent.status.message).toMatch(once);
