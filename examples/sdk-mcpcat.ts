@@ -6,9 +6,22 @@
  * `MCPCatExporter` maps each MCP span to one MCPCat event and ignores every other span. It
  * takes the project from MCPCAT_PROJECT_ID (and the API from MCPCAT_API_URL) when not given.
  */
+import { DiagLogLevel, diag } from "@opentelemetry/api";
+import { diagLogLevelFromString } from "@opentelemetry/core";
 import { NodeSDK } from "@opentelemetry/sdk-node";
 import { BatchSpanProcessor } from "@opentelemetry/sdk-trace";
 import { MCPCatExporter, McpInstrumentation } from "mcpcat-otel";
+
+// A stdio server's stdout is its JSON-RPC channel, and NodeSDK, when it sees OTEL_LOG_LEVEL,
+// installs a console diag logger that writes info and debug there. Take the level from it
+// first, and send the SDK's diagnostics to stderr.
+const logLevel = diagLogLevelFromString(process.env.OTEL_LOG_LEVEL) ?? DiagLogLevel.WARN;
+delete process.env.OTEL_LOG_LEVEL;
+const toStderr = (message: string, ...args: unknown[]) => console.error(message, ...args);
+diag.setLogger(
+  { error: toStderr, warn: toStderr, info: toStderr, debug: toStderr, verbose: toStderr },
+  { logLevel, suppressOverrideMessage: true },
+);
 
 const sdk = new NodeSDK({
   serviceName: process.env.OTEL_SERVICE_NAME ?? "mcp-example",

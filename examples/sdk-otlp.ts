@@ -9,10 +9,23 @@
  * For OTLP alone, `NodeSDK` could also build it from OTEL_TRACES_EXPORTER (leave out
  * `spanProcessors`); it is spelled out here to line up with sdk-mcpcat.ts and sdk-both.ts.
  */
+import { DiagLogLevel, diag } from "@opentelemetry/api";
+import { diagLogLevelFromString } from "@opentelemetry/core";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { NodeSDK } from "@opentelemetry/sdk-node";
 import { BatchSpanProcessor } from "@opentelemetry/sdk-trace";
 import { McpInstrumentation } from "mcpcat-otel";
+
+// A stdio server's stdout is its JSON-RPC channel, and NodeSDK, when it sees OTEL_LOG_LEVEL,
+// installs a console diag logger that writes info and debug there. Take the level from it
+// first, and send the SDK's diagnostics to stderr.
+const logLevel = diagLogLevelFromString(process.env.OTEL_LOG_LEVEL) ?? DiagLogLevel.WARN;
+delete process.env.OTEL_LOG_LEVEL;
+const toStderr = (message: string, ...args: unknown[]) => console.error(message, ...args);
+diag.setLogger(
+  { error: toStderr, warn: toStderr, info: toStderr, debug: toStderr, verbose: toStderr },
+  { logLevel, suppressOverrideMessage: true },
+);
 
 const sdk = new NodeSDK({
   serviceName: process.env.OTEL_SERVICE_NAME ?? "mcp-example",
