@@ -112,6 +112,12 @@ export function headerOf(extra: McpRequestExtra, name: string): string | undefin
 }
 
 const USER_AGENT_PRODUCT = /^([^\s/]+)\/([^\s/]+)/;
+/**
+ * User-Agent products of browsers and HTTP libraries: they name the tool that sent the
+ * request, not the MCP client, and are never recorded as the client's name.
+ */
+const GENERIC_USER_AGENTS =
+  /^(mozilla|opera|node|node-fetch|undici|axios|got|ky|superagent|bun|deno|python-requests|python-httpx|python-urllib\d*|aiohttp|httpx|curl|wget|go-http-client|okhttp|java|apache-httpclient|dart|postmanruntime|insomnia|ruby|faraday|guzzlehttp|reqwest|libcurl)$/i;
 
 /**
  * Client name and version of a request on a stateless server, where each request may come
@@ -124,5 +130,7 @@ export function clientFromHeaders(
   if (name !== undefined)
     return { clientName: name, clientVersion: headerOf(extra, "x-mcp-client-version") };
   const match = USER_AGENT_PRODUCT.exec(headerOf(extra, "user-agent") ?? "");
-  return match ? { clientName: match[1], clientVersion: match[2] } : {};
+  return match && !GENERIC_USER_AGENTS.test(match[1]!)
+    ? { clientName: match[1], clientVersion: match[2] }
+    : {};
 }

@@ -1,3 +1,4 @@
+import { diag } from "@opentelemetry/api";
 import { InstrumentationBase, isWrapped } from "@opentelemetry/instrumentation";
 import { ClientRequestTracer } from "./client-request.js";
 import { DEFAULT_MAX_CONTENT_LENGTH } from "./content.js";
@@ -180,6 +181,10 @@ function resolveOptions(config: McpInstrumentationConfig): ResolvedOptions {
   };
 }
 
+/** A bound or timeout of 0 would record nothing, or wait for nothing: it falls back, said so. */
 function positiveOr(value: number | undefined, fallback: number): number {
-  return typeof value === "number" && Number.isFinite(value) && value >= 0 ? value : fallback;
+  if (value === undefined) return fallback;
+  if (typeof value === "number" && Number.isFinite(value) && value > 0) return value;
+  diag.warn(`mcpcat-otel: ${String(value)} is not a positive number; using ${fallback}`);
+  return fallback;
 }

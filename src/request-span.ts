@@ -241,12 +241,12 @@ export class RequestSpan {
     this.endWhenSettled();
   }
 
-  /** Ends the span now. `unanswered` says why a request got no response (an error of `_OTHER` type). */
-  end(unanswered?: string, endTime?: number): void {
+  /** Ends the span now. `unanswered` says why a request got no response (an error of `errorType`). */
+  end(unanswered?: string, endTime?: number, errorType: string = ERROR_TYPE_VALUE_OTHER): void {
     if (this.ended) return;
     this.ended = true;
     if (unanswered) {
-      this.span.setAttribute(ATTR_ERROR_TYPE, ERROR_TYPE_VALUE_OTHER);
+      this.span.setAttribute(ATTR_ERROR_TYPE, errorType);
       this.span.setStatus({ code: SpanStatusCode.ERROR, message: unanswered });
     }
     this.span.end(endTime);

@@ -39,6 +39,8 @@ export {
 } from "@opentelemetry/semantic-conventions";
 /** `error.type` for a tools/call result with `isError: true`. */
 export const ERROR_TYPE_VALUE_TOOL_ERROR = "tool_error";
+/** `error.type` of a SERVER span whose request the client cancelled: no MCPCat error. */
+export const ERROR_TYPE_VALUE_CANCELLED = "cancelled";
 
 // --- User (Development) ---
 export const ATTR_USER_ID = "user.id";

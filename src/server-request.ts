@@ -37,6 +37,7 @@ import {
   ATTR_MCPCAT_PROMPT_ARGUMENTS,
   ATTR_MCPCAT_PROPERTIES,
   ATTR_MCPCAT_TAG_PREFIX,
+  ERROR_TYPE_VALUE_CANCELLED,
   MCPCAT_IDENTIFY_SPAN_NAME,
 } from "./semconv.js";
 import {
@@ -131,7 +132,11 @@ export class ServerRequestTracer {
     const connection = protocol._transport && knownConnectionState(protocol._transport);
     // The SDK aborted the handler it registered last under this id.
     const tracked = connection && takePending(connection, requestId as RequestId, "last");
-    tracked?.end("request cancelled before a response was sent");
+    tracked?.end(
+      "request cancelled before a response was sent",
+      undefined,
+      ERROR_TYPE_VALUE_CANCELLED,
+    );
   }
 
   /** A connection closed: the requests it had not answered will get no response. */

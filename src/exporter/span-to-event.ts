@@ -37,6 +37,7 @@ import {
   ATTR_RPC_RESPONSE_STATUS_CODE,
   ATTR_USER_ID,
   ATTR_USER_NAME,
+  ERROR_TYPE_VALUE_CANCELLED,
   ERROR_TYPE_VALUE_OTHER,
   MCPCAT_IDENTIFY_SPAN_NAME,
 } from "../semconv.js";
@@ -185,6 +186,8 @@ function errorOf(span: ReadableSpan): object | undefined {
   const code = attrValueString(attrs[ATTR_RPC_RESPONSE_STATUS_CODE]);
   const isErrorStatus = span.status.code === SpanStatusCode.ERROR;
   if (!isErrorStatus && code === undefined) return undefined;
+  // The client called it off: the server did not fail (MCPCat's own SDK records no error).
+  if (attrs[ATTR_ERROR_TYPE] === ERROR_TYPE_VALUE_CANCELLED) return undefined;
 
   const exception = span.events.find((e) => e.name === "exception")?.attributes;
   const error: Record<string, string> = { platform: "javascript" };
