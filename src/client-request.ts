@@ -112,7 +112,7 @@ export class ClientRequestTracer {
     // Shared with the SERVER side of the same connection: one session id in both directions.
     const connection = connectionStateOf(transport, () => options.stateless === true);
     const target = targetOf(request);
-    const sessionId = sessionIdOf(connection, transport);
+    const sessionId = sessionIdOf(connection, transport, options.sessionIdHashKey);
     const peers = peersOf(protocol);
     const id = protocol._requestMessageId;
     const withId = typeof id === "number" ? { ...request, id } : request;

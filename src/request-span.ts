@@ -40,6 +40,8 @@ export interface ResolvedOptions {
   readonly captureContent: boolean;
   readonly maxContentLength: number;
   readonly identifyTimeoutMs: number;
+  /** Key of the `mcp.session.id` hash; `undefined` when raw ids are exported. */
+  readonly sessionIdHashKey: string | undefined;
 }
 
 /**

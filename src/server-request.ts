@@ -235,7 +235,7 @@ export class ServerRequestTracer {
   ): [RequestSpan, Context] {
     const connection = this.connectionOf(transport, options);
     const target = targetOf(request);
-    const sessionId = sessionIdOf(connection, transport);
+    const sessionId = sessionIdOf(connection, transport, options.sessionIdHashKey);
     const peers = peersOf(protocol, connection, request, extra);
     const protocolVersion =
       (connection.stateless ? undefined : connection.protocolVersion) ??

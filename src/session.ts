@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { createHmac, randomUUID } from "node:crypto";
 import type { RequestSpan } from "./request-span.js";
 
 /**
@@ -21,6 +21,9 @@ export interface ConnectionState {
   lastIdentity: { userId: string; userName?: string; dataJson?: string } | undefined;
   /** Handled requests awaiting their response, by JSON-RPC id (set by the side that handles). */
   pending: Map<string | number, RequestSpan> | undefined;
+  /** The transport's session id last hashed, and its hash (computed once per connection). */
+  hashedFrom: string | undefined;
+  hashedId: string | undefined;
   /** Rare: further requests that arrived with an id already pending, oldest first. */
   duplicates: Map<string | number, RequestSpan[]> | undefined;
 }
@@ -115,18 +118,39 @@ export function newConnectionState(transport: object, stateless: boolean): Conne
     lastIdentity: undefined,
     pending: undefined,
     duplicates: undefined,
+    hashedFrom: undefined,
+    hashedId: undefined,
   };
 }
 
 /**
  * `mcp.session.id` for a request, on either side: never when stateless; else the transport's own
- * session id (Streamable HTTP `Mcp-Session-Id`); else, for a transport that has no sessions of
+ * session id (Streamable HTTP `Mcp-Session-Id`), as a keyed hash when `hashKey` is given; else, for a transport that has no sessions of
  * its own (stdio, in-memory), one random id per connection. An HTTP transport without an id is
  * never given an invented one: that is a stateless server (or a client before `initialize`).
  */
-export function sessionIdOf(state: ConnectionState, transport: TransportLike): string | undefined {
+export function sessionIdOf(
+  state: ConnectionState,
+  transport: TransportLike,
+  hashKey?: string,
+): string | undefined {
   if (state.stateless) return undefined;
-  return transportSessionId(transport) ?? (state.isHttp ? undefined : fallbackSessionIdOf(state));
+  const own = transportSessionId(transport);
+  if (own === undefined) return state.isHttp ? undefined : fallbackSessionIdOf(state);
+  return hashKey === undefined ? own : hashedSessionId(state, own, hashKey);
+}
+
+/**
+ * A transport's own session id (`Mcp-Session-Id`) lets whoever holds it act in the session:
+ * by default it leaves the process only as a keyed hash, stable for the session, so spans
+ * and events still group by it. Invented ids (stdio, in-memory) are never sent anywhere.
+ */
+function hashedSessionId(state: ConnectionState, own: string, key: string): string {
+  if (state.hashedFrom !== own) {
+    state.hashedFrom = own;
+    state.hashedId = createHmac("sha256", key).update(own).digest("hex").slice(0, 32);
+  }
+  return state.hashedId!;
 }
 
 function transportSessionId(transport: TransportLike): string | undefined {

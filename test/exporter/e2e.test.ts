@@ -141,7 +141,7 @@ describe("MCPCatExporter end to end", () => {
 
   it("stateful: one session id per session and one mcpcat:identify per change", async () => {
     await pipeline();
-    instrumentation.setConfig({ identify });
+    instrumentation.setConfig({ identify, sessionIdExport: "raw" });
     const http = await statefulServer(serverWithWhoami);
     cleanups.push(http.close);
     const a = await httpClient(http.url, { "x-user-id": "alice" });

@@ -36,6 +36,7 @@ describe("HTTP transports are recognised by shape, not by class name", () => {
 
   it("a minified bundle (classes renamed): tcp, and the transport's own session id, both sides", async () => {
     for (const cls of renamed) Object.defineProperty(cls, "name", { value: "e" });
+    instrumentation.setConfig({ sessionIdExport: "raw" });
     const http = await statefulServer(() => buildServer());
     closers.push(() => http.close());
     const { client, transport } = await httpClient(http.url);
