@@ -1,4 +1,5 @@
 import type { Attributes } from "@opentelemetry/api";
+import { MAX_NAME_LENGTH, truncate } from "./content.js";
 import {
   ATTR_GEN_AI_OPERATION_NAME,
   ATTR_GEN_AI_PROMPT_NAME,
@@ -62,7 +63,8 @@ export function requestAttributes(
 ): Attributes {
   const attributes: Attributes = { [ATTR_MCP_METHOD_NAME]: request.method };
   if (request.id !== null && request.id !== undefined) {
-    attributes[ATTR_JSONRPC_REQUEST_ID] = String(request.id);
+    // Bounded: a client chooses its ids (and so their length).
+    attributes[ATTR_JSONRPC_REQUEST_ID] = truncate(String(request.id), MAX_NAME_LENGTH);
   }
   if (request.method === "tools/call") {
     attributes[ATTR_GEN_AI_OPERATION_NAME] = GEN_AI_OPERATION_NAME_VALUE_EXECUTE_TOOL;
@@ -73,7 +75,9 @@ export function requestAttributes(
     const uri = request.params?.uri;
     if (typeof uri === "string") attributes[ATTR_MCP_RESOURCE_URI] = uri;
   }
-  if (protocolVersion !== undefined) attributes[ATTR_MCP_PROTOCOL_VERSION] = protocolVersion;
+  if (protocolVersion !== undefined) {
+    attributes[ATTR_MCP_PROTOCOL_VERSION] = truncate(protocolVersion, MAX_NAME_LENGTH);
+  }
   if (state.networkTransport !== undefined) {
     attributes[ATTR_NETWORK_TRANSPORT] = state.networkTransport;
     if (state.isHttp) attributes[ATTR_NETWORK_PROTOCOL_NAME] = "http";
@@ -95,8 +99,9 @@ export function addSessionAndPeers(
   setIfString(attributes, ATTR_MCP_CLIENT_VERSION, peers.clientVersion);
 }
 
+/** Peer names come from the other side (initialize, headers): bounded. */
 function setIfString(attributes: Attributes, key: string, value: unknown): void {
-  if (typeof value === "string" && value !== "") attributes[key] = value;
+  if (typeof value === "string" && value !== "") attributes[key] = truncate(value, MAX_NAME_LENGTH);
 }
 
 /** A single header value, whatever shape the transport gives headers in. */

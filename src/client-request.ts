@@ -9,7 +9,7 @@ import {
 import { type Peers, requestAttributes, spanNameOf, targetOf } from "./attributes.js";
 import { MAX_SHORT_TEXT_LENGTH } from "./content.js";
 import { withContextInMeta } from "./propagation.js";
-import { RequestSpan, type ResolvedOptions, takeResourceUri } from "./request-span.js";
+import { RequestSpan, type ResolvedOptions, startTarget, takeResourceUri } from "./request-span.js";
 import { ATTR_MCP_RESOURCE_URI } from "./semconv.js";
 import type { ProtocolLike } from "./server-request.js";
 import { connectionStateOf, sessionIdOf, type TransportLike } from "./session.js";
@@ -111,7 +111,8 @@ export class ClientRequestTracer {
     const options = this.getOptions();
     // Shared with the SERVER side of the same connection: one session id in both directions.
     const connection = connectionStateOf(transport, () => options.stateless === true);
-    const target = targetOf(request);
+    const requested = targetOf(request);
+    const target = startTarget(requested, options);
     const sessionId = sessionIdOf(connection, transport, options.sessionIdHashKey);
     const peers = peersOf(protocol);
     const id = protocol._requestMessageId;
@@ -143,6 +144,7 @@ export class ClientRequestTracer {
       SpanKind.CLIENT,
     );
     if (uri !== undefined) tracked.capture(ATTR_MCP_RESOURCE_URI, uri, MAX_SHORT_TEXT_LENGTH);
+    if (requested !== target) tracked.captureTarget(requested);
     if (request.method === "tools/call") tracked.captureToolCall();
     return [tracked, trace.setSpan(active, span)];
   }

@@ -10,6 +10,8 @@ export const DEFAULT_MAX_CONTENT_LENGTH = 32_768;
 export const MAX_ERROR_MESSAGE_LENGTH = 4096;
 export const MAX_ERROR_STACK_LENGTH = 16_384;
 export const MAX_SHORT_TEXT_LENGTH = 1024;
+/** Tool and prompt names (in span names too), request ids and peer names: identifiers. */
+export const MAX_NAME_LENGTH = 256;
 /** At most this many `eventTags` entries are recorded per request. */
 export const MAX_TAGS = 64;
 

@@ -6,11 +6,12 @@ import {
   SpanStatusCode,
 } from "@opentelemetry/api";
 import { safeExecuteInTheMiddle } from "@opentelemetry/instrumentation";
-import { CLIENT_FAULT_CODES, type Peers } from "./attributes.js";
+import { CLIENT_FAULT_CODES, type Peers, spanNameOf } from "./attributes.js";
 import {
   collapseMcpErrorPrefix,
   MAX_ERROR_MESSAGE_LENGTH,
   MAX_ERROR_STACK_LENGTH,
+  MAX_NAME_LENGTH,
   MAX_SHORT_TEXT_LENGTH,
   prepareCaptured,
   toJson,
@@ -20,8 +21,10 @@ import {
 } from "./content.js";
 import {
   ATTR_ERROR_TYPE,
+  ATTR_GEN_AI_PROMPT_NAME,
   ATTR_GEN_AI_TOOL_CALL_ARGUMENTS,
   ATTR_GEN_AI_TOOL_CALL_RESULT,
+  ATTR_GEN_AI_TOOL_NAME,
   ATTR_MCP_PROTOCOL_VERSION,
   ATTR_MCP_RESOURCE_URI,
   ATTR_MCPCAT_USER_INTENT,
@@ -61,6 +64,19 @@ export function takeResourceUri(
   const max = Math.min(MAX_SHORT_TEXT_LENGTH, options.maxContentLength);
   if (uri.length > max) attributes[ATTR_MCP_RESOURCE_URI] = truncate(uri, max);
   return undefined;
+}
+
+/**
+ * The tool or prompt name to give the span at its start: bounded; none when `redact` is set,
+ * for then the name is a request's data like any other, recorded by `captureTarget` once
+ * redacted (the span is renamed then, before it ends).
+ */
+export function startTarget(
+  target: string | undefined,
+  options: ResolvedOptions,
+): string | undefined {
+  if (target === undefined || options.config.redact) return undefined;
+  return truncate(target, MAX_NAME_LENGTH);
 }
 
 export interface JsonRpcResponse {
@@ -195,6 +211,20 @@ export class RequestSpan {
 
   get maxContentLength(): number {
     return this.options.maxContentLength;
+  }
+
+  /** With `redact` set: the tool or prompt name, redacted, into the span's name and attribute. */
+  captureTarget(target: string | undefined): void {
+    if (target === undefined || !this.options.config.redact) return;
+    const { method } = this.request;
+    this.prepare("tool or prompt name", target, MAX_NAME_LENGTH, (value) => {
+      if (value === undefined) return;
+      this.span.updateName(spanNameOf(method, value));
+      this.span.setAttribute(
+        method === "tools/call" ? ATTR_GEN_AI_TOOL_NAME : ATTR_GEN_AI_PROMPT_NAME,
+        value,
+      );
+    });
   }
 
   /** What a tools/call request carries: the caller's intent, and (with content capture) its arguments. */

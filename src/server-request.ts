@@ -29,6 +29,7 @@ import {
   type JsonRpcResponse,
   RequestSpan,
   type ResolvedOptions,
+  startTarget,
   takeResourceUri,
 } from "./request-span.js";
 import {
@@ -234,7 +235,8 @@ export class ServerRequestTracer {
     options: ResolvedOptions,
   ): [RequestSpan, Context] {
     const connection = this.connectionOf(transport, options);
-    const target = targetOf(request);
+    const requested = targetOf(request);
+    const target = startTarget(requested, options);
     const sessionId = sessionIdOf(connection, transport, options.sessionIdHashKey);
     const peers = peersOf(protocol, connection, request, extra);
     const protocolVersion =
@@ -266,6 +268,7 @@ export class ServerRequestTracer {
       this.diag,
     );
     if (uri !== undefined) tracked.capture(ATTR_MCP_RESOURCE_URI, uri, MAX_SHORT_TEXT_LENGTH);
+    if (requested !== target) tracked.captureTarget(requested);
     addPending(connection, request.id as RequestId, tracked);
     return [tracked, trace.setSpan(parent, span)];
   }
