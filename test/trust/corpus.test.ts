@@ -11,7 +11,7 @@ import {
 import type { McpInstrumentationConfig } from "../../src/types.js";
 import { statelessServer } from "../helpers/http.js";
 import { buildServer } from "../helpers/servers.js";
-import { setupTracing, waitFor } from "../helpers/tracing.js";
+import { setupTracing } from "../helpers/tracing.js";
 
 // A corpus of bad input, each sent through real transports twice: with the instrumentation
 // off, then on (with hostile user callbacks). The MCP responses must be the same, and every
