@@ -127,7 +127,7 @@ describe("collector and MCPCat API both faulty", () => {
       instrumentation.setTracerProvider(provider);
       logs.clear();
       const latency = await medianLatency(300);
-      expect(latency).toBeLessThan(Math.max(baseline * 5, baseline + 2));
+      expect(latency).toBeLessThan(Math.max(baseline * 5, baseline + 5));
       const stats = mcpcat.getStats();
       expect(stats.pending).toBeLessThanOrEqual(50);
       // shutdown() settles in time. OpenTelemetry's BatchSpanProcessor rejects it when the
