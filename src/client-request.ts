@@ -9,10 +9,11 @@ import {
 import { type Peers, requestAttributes, spanNameOf, targetOf } from "./attributes.js";
 import { MAX_SHORT_TEXT_LENGTH } from "./content.js";
 import { withContextInMeta } from "./propagation.js";
-import { RequestSpan, type ResolvedOptions, startTarget, takeResourceUri } from "./request-span.js";
+import { RequestSpan, type ResolvedOptions } from "./request-span.js";
 import { ATTR_MCP_RESOURCE_URI } from "./semconv.js";
 import type { ProtocolLike } from "./server-request.js";
 import { connectionStateOf, sessionIdOf, type TransportLike } from "./session.js";
+import { startTarget, takeResourceUri } from "./start-bounds.js";
 import type { McpRequest } from "./types.js";
 
 /** The parts of an SDK `Protocol` a sent request reads, beyond what a handled one does. */

@@ -1,24 +1,14 @@
-import {
-  type Attributes,
-  type DiagLogger,
-  type Span,
-  SpanKind,
-  SpanStatusCode,
-} from "@opentelemetry/api";
+import { type DiagLogger, type Span, SpanKind, SpanStatusCode } from "@opentelemetry/api";
 import { safeExecuteInTheMiddle } from "@opentelemetry/instrumentation";
-import { CLIENT_FAULT_CODES, type Peers, spanNameOf } from "./attributes.js";
+import { type Peers, spanNameOf } from "./attributes.js";
 import {
-  collapseMcpErrorPrefix,
-  MAX_ERROR_MESSAGE_LENGTH,
-  MAX_ERROR_STACK_LENGTH,
   MAX_NAME_LENGTH,
-  MAX_SHORT_TEXT_LENGTH,
   prepareCaptured,
   toJson,
   toolErrorText,
-  truncate,
   userIntentOf,
 } from "./content.js";
+import { recordErrorText, recordFailure, recordJsonRpcError } from "./error-text.js";
 import {
   ATTR_ERROR_TYPE,
   ATTR_GEN_AI_PROMPT_NAME,
@@ -26,9 +16,7 @@ import {
   ATTR_GEN_AI_TOOL_CALL_RESULT,
   ATTR_GEN_AI_TOOL_NAME,
   ATTR_MCP_PROTOCOL_VERSION,
-  ATTR_MCP_RESOURCE_URI,
   ATTR_MCPCAT_USER_INTENT,
-  ATTR_RPC_RESPONSE_STATUS_CODE,
   ERROR_TYPE_VALUE_OTHER,
   ERROR_TYPE_VALUE_TOOL_ERROR,
 } from "./semconv.js";
@@ -45,38 +33,6 @@ export interface ResolvedOptions {
   readonly identifyTimeoutMs: number;
   /** Key of the `mcp.session.id` hash; `undefined` when raw ids are exported. */
   readonly sessionIdHashKey: string | undefined;
-}
-
-/**
- * `mcp.resource.uri` is given at span start when no `redact` is set (bounded in place); with
- * one, it is taken out and returned, to be recorded through `capture` once the span exists.
- */
-export function takeResourceUri(
-  attributes: Attributes,
-  options: ResolvedOptions,
-): string | undefined {
-  const uri = attributes[ATTR_MCP_RESOURCE_URI];
-  if (typeof uri !== "string") return undefined;
-  if (options.config.redact) {
-    delete attributes[ATTR_MCP_RESOURCE_URI];
-    return uri;
-  }
-  const max = Math.min(MAX_SHORT_TEXT_LENGTH, options.maxContentLength);
-  if (uri.length > max) attributes[ATTR_MCP_RESOURCE_URI] = truncate(uri, max);
-  return undefined;
-}
-
-/**
- * The tool or prompt name to give the span at its start: bounded; none when `redact` is set,
- * for then the name is a request's data like any other, recorded by `captureTarget` once
- * redacted (the span is renamed then, before it ends).
- */
-export function startTarget(
-  target: string | undefined,
-  options: ResolvedOptions,
-): string | undefined {
-  if (target === undefined || options.config.redact) return undefined;
-  return truncate(target, MAX_NAME_LENGTH);
 }
 
 export interface JsonRpcResponse {
@@ -166,49 +122,6 @@ export class RequestSpan {
     this.waitFor("redact", applied);
   }
 
-  /**
-   * Marks the span as failed (ERROR status, unless `asError` is false) and records the error's
-   * text, redacted and bounded, as the status message and (with `exceptionType`) an exception
-   * event. The status is set at once; its message follows when an async `redact` settles.
-   */
-  recordError(
-    message: string,
-    options: { exceptionType?: string; stack?: string; asError?: boolean } = {},
-  ): void {
-    const { span } = this;
-    const asError = options.asError !== false;
-    if (asError) span.setStatus({ code: SpanStatusCode.ERROR });
-    const time = performance.now();
-    let text: string | undefined;
-    let stack: string | undefined;
-    let pending = options.stack === undefined ? 1 : 2;
-    const done = () => {
-      if (--pending > 0) return;
-      if (asError && text !== undefined)
-        span.setStatus({ code: SpanStatusCode.ERROR, message: text });
-      if (options.exceptionType === undefined) return;
-      const attributes: Attributes = { "exception.type": options.exceptionType };
-      if (text !== undefined) attributes["exception.message"] = text;
-      if (stack !== undefined) attributes["exception.stacktrace"] = stack;
-      span.addEvent("exception", attributes, time);
-    };
-    this.prepare(
-      "error message",
-      collapseMcpErrorPrefix(message),
-      MAX_ERROR_MESSAGE_LENGTH,
-      (value) => {
-        text = value;
-        done();
-      },
-    );
-    if (options.stack !== undefined) {
-      this.prepare("error stack", options.stack, MAX_ERROR_STACK_LENGTH, (value) => {
-        stack = value;
-        done();
-      });
-    }
-  }
-
   get maxContentLength(): number {
     return this.options.maxContentLength;
   }
@@ -256,7 +169,7 @@ export class RequestSpan {
     const { span, request } = this;
     try {
       if (response.error) {
-        this.recordJsonRpcError(response.error);
+        recordJsonRpcError(this, response.error);
       } else {
         this.recordResult(response.result as Record<string, unknown> | undefined);
       }
@@ -289,7 +202,7 @@ export class RequestSpan {
     if (request.method === "tools/call") {
       if (result?.isError === true) {
         span.setAttribute(ATTR_ERROR_TYPE, ERROR_TYPE_VALUE_TOOL_ERROR);
-        this.recordError(toolErrorText(result));
+        recordErrorText(this, toolErrorText(result));
       }
       if (this.options.captureContent) this.captureJson(ATTR_GEN_AI_TOOL_CALL_RESULT, result);
     } else if (request.method === "initialize" && typeof result?.protocolVersion === "string") {
@@ -298,45 +211,14 @@ export class RequestSpan {
     }
   }
 
-  private recordJsonRpcError(error: NonNullable<JsonRpcResponse["error"]>): void {
-    const code = typeof error.code === "number" ? error.code : undefined;
-    const message = typeof error.message === "string" ? error.message : "JSON-RPC error";
-    if (code !== undefined) this.span.setAttribute(ATTR_RPC_RESPONSE_STATUS_CODE, String(code));
-    // The client's own mistakes are not errors of the server (to the client they are), but
-    // the server's own words about them are kept, in the exception event, for MCPCat.
-    const asError = !(
-      code !== undefined &&
-      this.kind === SpanKind.SERVER &&
-      CLIENT_FAULT_CODES.has(code)
-    );
-    if (asError) {
-      this.span.setAttribute(
-        ATTR_ERROR_TYPE,
-        code !== undefined ? String(code) : ERROR_TYPE_VALUE_OTHER,
-      );
-    }
-    this.recordError(message, { exceptionType: "McpError", asError });
-  }
-
   /**
    * A CLIENT request that failed: the error the SDK rejected with (its stack included).
-   * `answered` says whether a response carried it: a local timeout, an abort or a closed
-   * connection has a JSON-RPC code but no response, so no `rpc.response.status_code`.
+   * `answered` says whether a response carried it (see {@link recordFailure}).
    */
   fail(error: unknown, answered = true): void {
     if (this.ended) return;
     try {
-      const code = (error as { code?: unknown } | undefined)?.code;
-      const isError = error instanceof Error;
-      const message = isError ? error.message : String(error);
-      if (typeof code === "number" && isError && error.name !== "AbortError") {
-        if (answered) this.span.setAttribute(ATTR_RPC_RESPONSE_STATUS_CODE, String(code));
-        this.span.setAttribute(ATTR_ERROR_TYPE, String(code));
-      } else {
-        this.span.setAttribute(ATTR_ERROR_TYPE, ERROR_TYPE_VALUE_OTHER);
-      }
-      const stack = isError && typeof error.stack === "string" ? error.stack : undefined;
-      this.recordError(message, { exceptionType: isError ? error.name : "Error", stack });
+      recordFailure(this, error, answered);
     } catch (recordError) {
       this.diag.error("failed to record the error", recordError);
     }

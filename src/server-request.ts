@@ -1,5 +1,4 @@
 import {
-  type Attributes,
   type Context,
   context,
   type DiagLogger,
@@ -8,7 +7,6 @@ import {
   trace,
 } from "@opentelemetry/api";
 import {
-  addSessionAndPeers,
   clientFromHeaders,
   headerOf,
   type Peers,
@@ -16,30 +14,26 @@ import {
   spanNameOf,
   targetOf,
 } from "./attributes.js";
-import { MAX_SHORT_TEXT_LENGTH, MAX_TAGS, toJson, truncate } from "./content.js";
+import { MAX_SHORT_TEXT_LENGTH, toJson } from "./content.js";
+import { recordTags } from "./event-fields.js";
+import { runIdentify } from "./identity.js";
 import {
-  identityChanged,
-  type ResolvedIdentity,
-  setIdentityAttributes,
-  toResolvedIdentity,
-} from "./identity.js";
+  addPending,
+  isTaskRelated,
+  type PendingConnection,
+  type RequestId,
+  takeAllPending,
+  takePending,
+  watchTaskQueue,
+} from "./pending.js";
 import { parentFromMeta } from "./propagation.js";
-import {
-  guard,
-  type JsonRpcResponse,
-  RequestSpan,
-  type ResolvedOptions,
-  startTarget,
-  takeResourceUri,
-} from "./request-span.js";
+import { guard, type JsonRpcResponse, RequestSpan, type ResolvedOptions } from "./request-span.js";
 import {
   ATTR_MCP_RESOURCE_URI,
   ATTR_MCPCAT_HANDLED_BY_CLIENT,
   ATTR_MCPCAT_PROMPT_ARGUMENTS,
   ATTR_MCPCAT_PROPERTIES,
-  ATTR_MCPCAT_TAG_PREFIX,
   ERROR_TYPE_VALUE_CANCELLED,
-  MCPCAT_IDENTIFY_SPAN_NAME,
 } from "./semconv.js";
 import {
   type ConnectionState,
@@ -49,6 +43,7 @@ import {
   sessionIdOf,
   type TransportLike,
 } from "./session.js";
+import { startTarget, takeResourceUri } from "./start-bounds.js";
 import type { McpInstrumentationConfig, McpRequest, McpRequestExtra } from "./types.js";
 
 /** The parts of an SDK `Protocol` (a `Server` or `Client`) this package reads. */
@@ -61,22 +56,6 @@ export interface ProtocolLike {
   /** The SDK's experimental tasks: responses to task-related requests are queued here. */
   _taskMessageQueue?: unknown;
   _enqueueTaskMessage?: (taskId: unknown, message: unknown, ...rest: unknown[]) => Promise<void>;
-}
-
-/** `_meta` key of a request tied to a task (SDK experimental tasks). */
-const RELATED_TASK_META_KEY = "io.modelcontextprotocol/related-task";
-/** Protocols whose task message queue is watched (an instance may serve many requests). */
-const watchedTaskQueues = new WeakSet<object>();
-
-type RequestId = string | number;
-
-/** A connection whose responses this tracer watches: it has its map of pending requests. */
-interface Connection extends ConnectionState {
-  pending: Map<RequestId, RequestSpan>;
-}
-
-function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as PromiseLike<unknown> | undefined)?.then === "function";
 }
 
 /**
@@ -109,9 +88,7 @@ export class ServerRequestTracer {
       runOriginal();
       return;
     }
-    if (protocol._taskMessageQueue && request.params?._meta?.[RELATED_TASK_META_KEY]) {
-      this.watchTaskQueue(protocol);
-    }
+    if (isTaskRelated(protocol, request)) watchTaskQueue(protocol, this.diag);
     context.with(spanContext, () => {
       try {
         this.beforeHandler(tracked, transport, transportExtra, options.config);
@@ -144,28 +121,24 @@ export class ServerRequestTracer {
   closed(transport: TransportLike | undefined): void {
     const connection = transport && knownConnectionState(transport);
     if (!connection?.pending || connection.pending.size === 0) return;
-    const orphans = [
-      ...connection.pending.values(),
-      ...[...(connection.duplicates?.values() ?? [])].flat(),
-    ];
-    connection.pending.clear();
-    connection.duplicates = undefined;
-    for (const tracked of orphans) tracked.end("connection closed before a response was sent");
+    for (const tracked of takeAllPending(connection)) {
+      tracked.end("connection closed before a response was sent");
+    }
   }
 
-  private connectionOf(transport: TransportLike, options: ResolvedOptions): Connection {
+  private connectionOf(transport: TransportLike, options: ResolvedOptions): PendingConnection {
     const connection = connectionStateOf(transport, () =>
       isStateless(options.stateless, transport),
     );
     if (!connection.pending) {
       connection.pending = new Map();
-      this.watchResponses(transport, connection as Connection);
+      this.watchResponses(transport, connection as PendingConnection);
     }
-    return connection as Connection;
+    return connection as PendingConnection;
   }
 
   /** Wraps this connection's `send` once, to end each request's span when its response goes out. */
-  private watchResponses(transport: TransportLike, connection: Connection): void {
+  private watchResponses(transport: TransportLike, connection: PendingConnection): void {
     const originalSend = transport.send;
     if (typeof originalSend !== "function") return;
     try {
@@ -195,36 +168,6 @@ export class ServerRequestTracer {
         error,
       );
     }
-  }
-
-  /**
-   * A request tied to a task gets its response queued for a later `tasks/result`, not sent:
-   * its span ends when the response is queued (the result is produced). Wraps this protocol
-   * instance's `_enqueueTaskMessage` once; only servers using the experimental tasks get here.
-   */
-  private watchTaskQueue(protocol: ProtocolLike): void {
-    const original = protocol._enqueueTaskMessage;
-    if (typeof original !== "function" || watchedTaskQueues.has(protocol)) return;
-    watchedTaskQueues.add(protocol);
-    const diag = this.diag;
-    protocol._enqueueTaskMessage = function _enqueueTaskMessage(
-      this: ProtocolLike,
-      taskId: unknown,
-      queued: unknown,
-      ...rest: unknown[]
-    ) {
-      const result = original.call(this, taskId, queued, ...rest);
-      try {
-        const { type, message } = (queued ?? {}) as { type?: unknown; message?: JsonRpcResponse };
-        const connection = this._transport && knownConnectionState(this._transport);
-        if ((type === "response" || type === "error") && connection?.pending?.has(message!.id)) {
-          takePending(connection, message!.id, "active")?.finish(message!);
-        }
-      } catch (error) {
-        diag.error("failed to record a queued task response", error);
-      }
-      return result;
-    };
   }
 
   private start(
@@ -291,9 +234,9 @@ export class ServerRequestTracer {
       };
       const { requestHook, identify, eventTags, eventProperties } = config;
       if (requestHook) guard(this.diag, "requestHook", () => requestHook(span, { request, extra }));
-      if (identify) this.identify(tracked, identify, extra);
+      if (identify) runIdentify(tracked, identify, extra, this.getTracer(), this.diag);
       const tags = eventTags && guard(this.diag, "eventTags", () => eventTags(request, extra));
-      if (tags && typeof tags === "object") this.recordTags(tracked, tags);
+      if (tags && typeof tags === "object") recordTags(tracked, tags, this.diag);
       const properties =
         eventProperties &&
         guard(this.diag, "eventProperties", () => eventProperties(request, extra));
@@ -306,130 +249,6 @@ export class ServerRequestTracer {
       tracked.captureJson(ATTR_MCPCAT_PROMPT_ARGUMENTS, request.params?.arguments);
     }
   }
-
-  /** Tags: at most {@link MAX_TAGS}, keys and values bounded, values redacted. User data: guarded. */
-  private recordTags(tracked: RequestSpan, tags: object): void {
-    try {
-      let count = 0;
-      for (const [key, value] of Object.entries(tags)) {
-        if (typeof value !== "string") continue;
-        if (++count > MAX_TAGS) {
-          this.diag.warn(`eventTags returned more than ${MAX_TAGS} tags; the rest are dropped`);
-          return;
-        }
-        const name = ATTR_MCPCAT_TAG_PREFIX + truncate(key, MAX_SHORT_TEXT_LENGTH);
-        tracked.capture(name, value, MAX_SHORT_TEXT_LENGTH);
-      }
-    } catch (error) {
-      this.diag.warn("eventTags returned tags that cannot be read", error);
-    }
-  }
-
-  private identify(
-    tracked: RequestSpan,
-    identify: NonNullable<McpInstrumentationConfig["identify"]>,
-    extra: McpRequestExtra,
-  ): void {
-    let result: unknown;
-    try {
-      result = identify(tracked.request, extra);
-    } catch (error) {
-      this.diag.warn("identify threw; the span has no identity", error);
-      return;
-    }
-    if (!isPromiseLike(result)) {
-      this.applyIdentity(tracked, result);
-      return;
-    }
-    const settled = Promise.resolve(result).then(
-      (value) => this.applyIdentity(tracked, value),
-      (error) => this.diag.warn("identify rejected; the span has no identity", error),
-    );
-    tracked.waitFor("identify", settled);
-  }
-
-  /** What identify returned, checked; reading it is user code too (a getter may throw). */
-  private applyIdentity(tracked: RequestSpan, value: unknown): void {
-    let identity: ResolvedIdentity | undefined;
-    try {
-      identity = toResolvedIdentity(value);
-    } catch (error) {
-      this.diag.warn("identify returned an identity that cannot be read; the span has none", error);
-      return;
-    }
-    if (!identity || tracked.ended) return;
-    const data = identity.dataJson;
-    if (data === undefined) {
-      this.recordIdentity(tracked, identity);
-      return;
-    }
-    // userData is redacted and bounded like captured content, whether or not content is captured.
-    tracked.prepare("identify data", data, tracked.maxContentLength, (dataJson) => {
-      this.recordIdentity(tracked, { ...identity, dataJson });
-    });
-  }
-
-  private recordIdentity(tracked: RequestSpan, identity: ResolvedIdentity): void {
-    setIdentityAttributes(tracked.span, identity);
-    if (!identityChanged(tracked.connection, identity)) return;
-    // One INTERNAL span per change of a stateful session's identity: MCPCat's identify event.
-    const attributes: Attributes = {};
-    addSessionAndPeers(attributes, tracked.sessionId, tracked.peers);
-    const span = this.getTracer().startSpan(
-      MCPCAT_IDENTIFY_SPAN_NAME,
-      { kind: SpanKind.INTERNAL, attributes },
-      trace.setSpan(context.active(), tracked.span),
-    );
-    setIdentityAttributes(span, identity);
-    span.end();
-  }
-}
-
-/**
- * Two requests in flight with one id (a misbehaving client, a batch) are both kept: each gets
- * its own response and duration.
- */
-function addPending(connection: Connection, id: RequestId, tracked: RequestSpan): void {
-  if (!connection.pending.has(id)) {
-    connection.pending.set(id, tracked);
-    return;
-  }
-  connection.duplicates ??= new Map();
-  const list = connection.duplicates.get(id);
-  if (list) list.push(tracked);
-  else connection.duplicates.set(id, [tracked]);
-}
-
-/**
- * Removes and returns the pending request with this id. With duplicates (rare), `active` picks
- * the request whose handler is sending (its span is the active one: the SDK sends from the
- * handler's promise chain), else the oldest; `last` picks the newest.
- */
-function takePending(
-  connection: ConnectionState,
-  id: RequestId,
-  which: "active" | "last",
-): RequestSpan | undefined {
-  const first = connection.pending?.get(id);
-  const rest = connection.duplicates?.get(id);
-  if (!first || !rest) {
-    connection.pending?.delete(id);
-    return first;
-  }
-  const all = [first, ...rest];
-  let index = all.length - 1;
-  if (which === "active") {
-    const active = trace.getSpan(context.active());
-    index = Math.max(
-      0,
-      all.findIndex((tracked) => tracked.span === active),
-    );
-  }
-  const [taken] = all.splice(index, 1);
-  connection.pending!.set(id, all[0]!);
-  if (all.length > 1) connection.duplicates!.set(id, all.slice(1));
-  else connection.duplicates!.delete(id);
-  return taken;
 }
 
 /** Who is at each end of the connection; client info never crosses from one caller to another. */
