@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FakeMcpcatApi } from "../exporter/helpers/fake-mcpcat-api.js";
 import { cleanEnv, ROOT } from "../register-helpers/child.js";
@@ -15,7 +15,9 @@ const PRELOADS = [
 ];
 
 // The README's NodeSDK recipe, as written there, is one more preload.
-const README_RECIPE = "test/trust/readme-recipe.tmp.mts";
+// Written to demo-output/ (ignored by git, lint and typecheck), under the package root so that
+// `mcpcat-otel` resolves to this package.
+const README_RECIPE = "demo-output/readme-recipe.tmp.mts";
 const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
 const recipe = /## Usage with NodeSDK[\s\S]*?```ts\n([\s\S]*?)```/.exec(readme)?.[1];
 PRELOADS.push(["--import", `./${README_RECIPE}`]);
@@ -24,6 +26,7 @@ let receiver: OtlpReceiver;
 let api: FakeMcpcatApi;
 beforeAll(async () => {
   if (!recipe) throw new Error("README has no NodeSDK recipe");
+  mkdirSync(new URL("../../demo-output", import.meta.url), { recursive: true });
   writeFileSync(new URL(`../../${README_RECIPE}`, import.meta.url), recipe);
   receiver = await new OtlpReceiver().start();
   api = await new FakeMcpcatApi().start();
