@@ -15,6 +15,7 @@ import {
 } from "@opentelemetry/sdk-trace";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { MCPCatExporter } from "../../src/exporter/mcpcat-exporter.js";
+import { SHUTDOWN_TIMEOUT_MS } from "../../src/register/flush-on-exit.js";
 import { trackUnhandled } from "../exporter/helpers/exporter.js";
 import { captureDiag } from "../helpers/diag.js";
 import { buildServer, connectInMemory } from "../helpers/servers.js";
@@ -163,6 +164,6 @@ describe("exit with spans buffered and the collector silent", () => {
     const started = Date.now();
     child.kill("SIGTERM");
     expect(await exited).toEqual({ code: null, signal: "SIGTERM" });
-    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(Date.now() - started).toBeLessThan(SHUTDOWN_TIMEOUT_MS + 2000);
   });
 });
