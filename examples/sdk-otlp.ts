@@ -12,7 +12,11 @@
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { NodeSDK } from "@opentelemetry/sdk-node";
 import { BatchSpanProcessor } from "@opentelemetry/sdk-trace";
-import { McpInstrumentation } from "mcpcat-otel";
+import { diagToStderr, McpInstrumentation } from "mcpcat-otel";
+
+// A stdio server's stdout is its JSON-RPC channel, and NodeSDK, when it sees OTEL_LOG_LEVEL,
+// installs a console diag logger that writes info and debug there: diagnostics to stderr.
+diagToStderr();
 
 const sdk = new NodeSDK({
   serviceName: process.env.OTEL_SERVICE_NAME ?? "mcp-example",

@@ -1,4 +1,5 @@
 import type { Attributes } from "@opentelemetry/api";
+import { MAX_NAME_LENGTH, truncate } from "./content.js";
 import { WEB_HEADERS } from "./request-info.js";
 import {
   ATTR_GEN_AI_OPERATION_NAME,
@@ -63,7 +64,8 @@ export function requestAttributes(
 ): Attributes {
   const attributes: Attributes = { [ATTR_MCP_METHOD_NAME]: request.method };
   if (request.id !== null && request.id !== undefined) {
-    attributes[ATTR_JSONRPC_REQUEST_ID] = String(request.id);
+    // Bounded: a client chooses its ids (and so their length).
+    attributes[ATTR_JSONRPC_REQUEST_ID] = truncate(String(request.id), MAX_NAME_LENGTH);
   }
   if (request.method === "tools/call") {
     attributes[ATTR_GEN_AI_OPERATION_NAME] = GEN_AI_OPERATION_NAME_VALUE_EXECUTE_TOOL;
@@ -74,7 +76,9 @@ export function requestAttributes(
     const uri = request.params?.uri;
     if (typeof uri === "string") attributes[ATTR_MCP_RESOURCE_URI] = uri;
   }
-  if (protocolVersion !== undefined) attributes[ATTR_MCP_PROTOCOL_VERSION] = protocolVersion;
+  if (protocolVersion !== undefined) {
+    attributes[ATTR_MCP_PROTOCOL_VERSION] = truncate(protocolVersion, MAX_NAME_LENGTH);
+  }
   if (state.networkTransport !== undefined) {
     attributes[ATTR_NETWORK_TRANSPORT] = state.networkTransport;
     if (state.isHttp) attributes[ATTR_NETWORK_PROTOCOL_NAME] = "http";
@@ -96,8 +100,9 @@ export function addSessionAndPeers(
   setIfString(attributes, ATTR_MCPCAT_CLIENT_VERSION, peers.clientVersion);
 }
 
+/** Peer names come from the other side (initialize, headers): bounded. */
 function setIfString(attributes: Attributes, key: string, value: unknown): void {
-  if (typeof value === "string" && value !== "") attributes[key] = value;
+  if (typeof value === "string" && value !== "") attributes[key] = truncate(value, MAX_NAME_LENGTH);
 }
 
 /** The server a CLIENT sends to over HTTP: `server.address` and `server.port`. */
@@ -141,6 +146,12 @@ interface WebRequestInfo {
 }
 
 const USER_AGENT_PRODUCT = /^([^\s/]+)\/([^\s/]+)/;
+/**
+ * User-Agent products of browsers and HTTP libraries: they name the tool that sent the
+ * request, not the MCP client, and are never recorded as the client's name.
+ */
+const GENERIC_USER_AGENTS =
+  /^(mozilla|opera|node|node-fetch|undici|axios|got|ky|superagent|bun|deno|python-requests|python-httpx|python-urllib\d*|aiohttp|httpx|curl|wget|go-http-client|okhttp|java|apache-httpclient|dart|postmanruntime|insomnia|ruby|faraday|guzzlehttp|reqwest|libcurl)$/i;
 
 /**
  * Client name and version of a request on a stateless server, where each request may come
@@ -153,5 +164,7 @@ export function clientFromHeaders(
   if (name !== undefined)
     return { clientName: name, clientVersion: headerOf(extra, "x-mcp-client-version") };
   const match = USER_AGENT_PRODUCT.exec(headerOf(extra, "user-agent") ?? "");
-  return match ? { clientName: match[1], clientVersion: match[2] } : {};
+  return match && !GENERIC_USER_AGENTS.test(match[1]!)
+    ? { clientName: match[1], clientVersion: match[2] }
+    : {};
 }

@@ -9,46 +9,36 @@ import {
 import {
   type Peers,
   requestAttributes,
-  type ServerEndpoint,
   serverEndpointOf,
   spanNameOf,
   targetOf,
 } from "./attributes.js";
+import { MAX_SHORT_TEXT_LENGTH } from "./content.js";
 import { isModernRevision } from "./era.js";
 import type { McpMetrics } from "./metrics.js";
 import { withContextInMeta } from "./propagation.js";
 import { RequestSpan, type ResolvedOptions } from "./request-span.js";
-import { ATTR_SERVER_ADDRESS, ATTR_SERVER_PORT } from "./semconv.js";
+import { ATTR_MCP_RESOURCE_URI, ATTR_SERVER_ADDRESS, ATTR_SERVER_PORT } from "./semconv.js";
 import type { ProtocolLike } from "./server-request.js";
 import {
-  type ConnectionState,
-  newConnectionState,
+  connectionStateOf,
+  knownConnectionState,
   sessionIdOf,
   type TransportLike,
 } from "./session.js";
+import { startTarget, takeResourceUri } from "./start-bounds.js";
 import type { McpRequest } from "./types.js";
 
 /** The parts of an SDK `Protocol` a sent request reads, beyond what a handled one does. */
 interface SendingProtocol extends ProtocolLike {
   /** The id the SDK gives the next request it sends. */
   _requestMessageId?: number;
+  /** The SDK's handlers of awaited responses, by request id. */
+  _responseHandlers?: Map<number, (response: unknown) => void>;
   /** On a `Server`: the client's info from `initialize`. */
   _clientVersion?: { name?: string; version?: string };
   /** SDK v2: the protocol version this side negotiated (a modern one has no session). */
   _negotiatedProtocolVersion?: string;
-}
-
-/** What a sending side remembers about one connection. */
-interface ClientConnection extends ConnectionState {
-  /** `server.address` / `server.port`, for HTTP client transports. */
-  readonly endpoint: ServerEndpoint | undefined;
-  /** `performance.now()` at the connection's first request: the session duration's start. */
-  readonly startedAt: number;
-  /** The protocol is a `Client` (a `Server` sending requests to its client makes no client session). */
-  readonly isClient: boolean;
-  /** A request saw a session id: the connection is a stateful session (measured at close). */
-  hadSession: boolean;
-  sessionMeasured: boolean;
 }
 
 /**
@@ -56,8 +46,6 @@ interface ClientConnection extends ConnectionState {
  * such as sampling) sends, and carries its context to the other side in `params._meta`.
  */
 export class ClientRequestTracer {
-  private readonly connections = new WeakMap<object, ClientConnection>();
-
   constructor(
     private readonly getTracer: () => Tracer,
     private readonly getOptions: () => ResolvedOptions,
@@ -67,8 +55,9 @@ export class ClientRequestTracer {
 
   /** A connection closed: a stateful client session ends, and its duration is recorded. */
   closed(transport: TransportLike | undefined): void {
-    const connection = transport && this.connections.get(transport);
-    if (!connection?.isClient || !connection.hadSession || connection.sessionMeasured) return;
+    const connection = transport && knownConnectionState(transport);
+    if (!connection || connection.isServer || !connection.hadSession) return;
+    if (connection.sessionMeasured) return;
     connection.sessionMeasured = true;
     const { endpoint } = connection;
     this.getMetrics().recordSession(
@@ -102,15 +91,38 @@ export class ClientRequestTracer {
     try {
       pending = context.with(spanContext, () => runOriginal(outgoing));
     } catch (error) {
-      span.fail(error);
+      span.fail(error, false);
       throw error;
     }
+    const answered = this.watchAnswer(protocol, transport, span.request.id);
     // Observed, not chained: the caller gets the SDK's own promise.
     Promise.resolve(pending).then(
       (result) => this.safely(() => span.finish({ id: request.id ?? 0, result })),
-      (error) => this.safely(() => span.fail(error)),
+      (error) => this.safely(() => span.fail(error, answered?.() ?? true)),
     );
     return pending;
+  }
+
+  /**
+   * Tells later whether a response reached the SDK's handler of this request while the
+   * connection was up. A timeout or an abort rejects without calling it, and a closing
+   * connection calls it after dropping its transport: those errors no response carried.
+   * `undefined` when the SDK keeps no such handler (then every error counts as answered).
+   */
+  private watchAnswer(
+    protocol: SendingProtocol,
+    transport: TransportLike,
+    id: McpRequest["id"],
+  ): (() => boolean) | undefined {
+    const handlers = protocol._responseHandlers;
+    const handler = typeof id === "number" ? handlers?.get(id) : undefined;
+    if (!handlers || !handler) return undefined;
+    let answered = false;
+    handlers.set(id as number, (response: unknown) => {
+      answered = protocol._transport === transport;
+      handler(response);
+    });
+    return () => answered;
   }
 
   /** Recording never rejects: a rejection here would be an unhandled one in the user's app. */
@@ -128,21 +140,20 @@ export class ClientRequestTracer {
     request: McpRequest,
   ): [RequestSpan, Context] {
     const options = this.getOptions();
-    let connection = this.connections.get(transport);
-    if (!connection) {
-      connection = {
-        ...newConnectionState(transport, options.stateless === true),
-        endpoint: serverEndpointOf(transport),
-        startedAt: performance.now(),
-        isClient: protocol._serverInfo === undefined,
-        hadSession: false,
-        sessionMeasured: false,
-      };
-      this.connections.set(transport, connection);
-    }
-    const target = targetOf(request);
+    // Shared with the SERVER side of the same connection: one session id in both directions.
+    const connection = connectionStateOf(
+      transport,
+      () => options.stateless === true,
+      protocol._serverInfo !== undefined,
+    );
+    if (connection.endpoint === undefined)
+      connection.endpoint = serverEndpointOf(transport) ?? null;
+    const requested = targetOf(request);
+    const target = startTarget(requested, options);
     const negotiated = protocol._negotiatedProtocolVersion;
-    const sessionId = isModernRevision(negotiated) ? undefined : sessionIdOf(connection, transport);
+    const sessionId = isModernRevision(negotiated)
+      ? undefined
+      : sessionIdOf(connection, transport, options.sessionIdHashKey);
     if (sessionId !== undefined) connection.hadSession = true;
     const peers = peersOf(protocol);
     const id = protocol._requestMessageId;
@@ -159,10 +170,11 @@ export class ClientRequestTracer {
         ? protocolVersion
         : (negotiated ?? connection.protocolVersion),
     );
-    if (connection.endpoint !== undefined) {
+    if (connection.endpoint) {
       attributes[ATTR_SERVER_ADDRESS] = connection.endpoint.address;
       attributes[ATTR_SERVER_PORT] = connection.endpoint.port;
     }
+    const uri = takeResourceUri(attributes, options);
     const active = context.active();
     const span = this.getTracer().startSpan(
       spanNameOf(request.method, target),
@@ -181,6 +193,8 @@ export class ClientRequestTracer {
     );
     const metrics = this.getMetrics();
     if (metrics.measuresOperations) tracked.measureWith(metrics, attributes);
+    if (uri !== undefined) tracked.capture(ATTR_MCP_RESOURCE_URI, uri, MAX_SHORT_TEXT_LENGTH);
+    if (requested !== target) tracked.captureTarget(requested);
     if (request.method === "tools/call") tracked.captureToolCall();
     else if (request.method === "prompts/get") tracked.capturePromptArguments();
     return [tracked, trace.setSpan(active, span)];

@@ -2,6 +2,19 @@ import { diag } from "@opentelemetry/api";
 
 export const DEFAULT_MAX_CONTENT_LENGTH = 32_768;
 
+/**
+ * Bounds of the strings recorded whether or not content is captured: error messages (status,
+ * exception events, MCPCat `error`), stacks, and short values (user id and name, tag values,
+ * resource URIs). Each is lowered to `maxContentLength` when that is smaller.
+ */
+export const MAX_ERROR_MESSAGE_LENGTH = 4096;
+export const MAX_ERROR_STACK_LENGTH = 16_384;
+export const MAX_SHORT_TEXT_LENGTH = 1024;
+/** Tool and prompt names (in span names too), request ids and peer names: identifiers. */
+export const MAX_NAME_LENGTH = 256;
+/** At most this many `eventTags` entries are recorded per request. */
+export const MAX_TAGS = 64;
+
 /** JSON text of a value, or `undefined` when it has none (circular, BigInt, a throwing toJSON). */
 export function toJson(value: unknown): string | undefined {
   if (value === undefined) return undefined;
@@ -40,6 +53,16 @@ export function prepareCaptured(
     if (typeof value !== "string") throw new TypeError("redact must return a string");
     return truncate(value, max);
   });
+}
+
+const MCP_ERROR_PREFIX = /^(MCP error -?\d+: )(?:MCP error -?\d+: )+/;
+
+/**
+ * The SDK prefixes an McpError's message with `MCP error <code>: `; an error relayed from the
+ * other side gets the prefix twice. One is enough.
+ */
+export function collapseMcpErrorPrefix(message: string): string {
+  return message.startsWith("MCP error ") ? message.replace(MCP_ERROR_PREFIX, "$1") : message;
 }
 
 /** The text a tool result with `isError: true` carries: its text content, joined. */

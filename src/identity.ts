@@ -1,7 +1,24 @@
-import { diag, type Span } from "@opentelemetry/api";
-import { toJson } from "./content.js";
-import { ATTR_MCPCAT_IDENTIFY_DATA, ATTR_USER_ID, ATTR_USER_NAME } from "./semconv.js";
+import {
+  type Attributes,
+  context,
+  type DiagLogger,
+  diag,
+  type Span,
+  SpanKind,
+  type Tracer,
+  trace,
+} from "@opentelemetry/api";
+import { addSessionAndPeers } from "./attributes.js";
+import { MAX_SHORT_TEXT_LENGTH, toJson, truncate } from "./content.js";
+import type { RequestSpan } from "./request-span.js";
+import {
+  ATTR_MCPCAT_IDENTIFY_DATA,
+  ATTR_USER_ID,
+  ATTR_USER_NAME,
+  MCPCAT_IDENTIFY_SPAN_NAME,
+} from "./semconv.js";
 import type { ConnectionState } from "./session.js";
+import type { McpInstrumentationConfig, McpRequestExtra } from "./types.js";
 
 export const DEFAULT_IDENTIFY_TIMEOUT_MS = 1000;
 
@@ -37,7 +54,12 @@ export function toResolvedIdentity(value: unknown): ResolvedIdentity | undefined
     if (dataJson === undefined)
       diag.warn("mcpcat-otel: identify userData is not a JSON object; dropped");
   }
-  return { userId, userName, dataJson };
+  // Ids and names are short by nature; a runaway one is cut, not exported whole.
+  return {
+    userId: truncate(userId, MAX_SHORT_TEXT_LENGTH),
+    userName: userName === undefined ? undefined : truncate(userName, MAX_SHORT_TEXT_LENGTH),
+    dataJson,
+  };
 }
 
 export function setIdentityAttributes(span: Span, identity: ResolvedIdentity): void {
@@ -64,4 +86,69 @@ export function identityChanged(state: ConnectionState, identity: ResolvedIdenti
   }
   state.lastIdentity = identity;
   return true;
+}
+
+/**
+ * Runs `identify` for a request (user code: guarded), then records what it returned on the
+ * request's span, waiting for it (up to the deadline) when it is async.
+ */
+export function runIdentify(
+  tracked: RequestSpan,
+  identify: NonNullable<McpInstrumentationConfig["identify"]>,
+  extra: McpRequestExtra,
+  tracer: Tracer,
+  log: DiagLogger,
+): void {
+  let result: unknown;
+  try {
+    result = identify(tracked.request, extra);
+  } catch (error) {
+    log.warn("identify threw; the span has no identity", error);
+    return;
+  }
+  if (typeof (result as PromiseLike<unknown> | undefined)?.then !== "function") {
+    applyIdentity(tracked, result, tracer, log);
+    return;
+  }
+  const settled = Promise.resolve(result).then(
+    (value) => applyIdentity(tracked, value, tracer, log),
+    (error) => log.warn("identify rejected; the span has no identity", error),
+  );
+  tracked.waitFor("identify", settled);
+}
+
+/** What identify returned, checked; reading it is user code too (a getter may throw). */
+function applyIdentity(tracked: RequestSpan, value: unknown, tracer: Tracer, log: DiagLogger) {
+  let identity: ResolvedIdentity | undefined;
+  try {
+    identity = toResolvedIdentity(value);
+  } catch (error) {
+    log.warn("identify returned an identity that cannot be read; the span has none", error);
+    return;
+  }
+  if (!identity || tracked.ended) return;
+  const data = identity.dataJson;
+  if (data === undefined) {
+    recordIdentity(tracked, identity, tracer);
+    return;
+  }
+  // userData is redacted and bounded like captured content, whether or not content is captured.
+  tracked.prepare("identify data", data, tracked.maxContentLength, (dataJson) => {
+    recordIdentity(tracked, { ...identity, dataJson }, tracer);
+  });
+}
+
+function recordIdentity(tracked: RequestSpan, identity: ResolvedIdentity, tracer: Tracer): void {
+  setIdentityAttributes(tracked.span, identity);
+  if (!identityChanged(tracked.connection, identity)) return;
+  // One INTERNAL span per change of a stateful session's identity: MCPCat's identify event.
+  const attributes: Attributes = {};
+  addSessionAndPeers(attributes, tracked.sessionId, tracked.peers);
+  const span = tracer.startSpan(
+    MCPCAT_IDENTIFY_SPAN_NAME,
+    { kind: SpanKind.INTERNAL, attributes },
+    trace.setSpan(context.active(), tracked.span),
+  );
+  setIdentityAttributes(span, identity);
+  span.end();
 }

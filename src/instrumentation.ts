@@ -1,3 +1,5 @@
+import { randomBytes } from "node:crypto";
+import { diag } from "@opentelemetry/api";
 import { InstrumentationBase, isWrapped } from "@opentelemetry/instrumentation";
 import { ClientRequestTracer } from "./client-request.js";
 import { DEFAULT_MAX_CONTENT_LENGTH } from "./content.js";
@@ -317,9 +319,25 @@ function resolveOptions(config: McpInstrumentationConfig): ResolvedOptions {
     captureContent: config.captureContent ?? readBooleanEnv(ENV.captureContent) ?? false,
     maxContentLength: positiveOr(config.maxContentLength, DEFAULT_MAX_CONTENT_LENGTH),
     identifyTimeoutMs: positiveOr(config.identifyTimeoutMs, DEFAULT_IDENTIFY_TIMEOUT_MS),
+    sessionIdHashKey: config.sessionIdExport === "raw" ? undefined : sessionIdKeyOf(config),
   };
 }
 
+// One random key per process, when none is given: hashes are stable for a session's life.
+let processSessionIdKey: string | undefined;
+
+function sessionIdKeyOf(config: McpInstrumentationConfig): string {
+  if (typeof config.sessionIdKey === "string" && config.sessionIdKey !== "") {
+    return config.sessionIdKey;
+  }
+  processSessionIdKey ??= randomBytes(32).toString("hex");
+  return processSessionIdKey;
+}
+
+/** A bound or timeout of 0 would record nothing, or wait for nothing: it falls back, said so. */
 function positiveOr(value: number | undefined, fallback: number): number {
-  return typeof value === "number" && Number.isFinite(value) && value >= 0 ? value : fallback;
+  if (value === undefined) return fallback;
+  if (typeof value === "number" && Number.isFinite(value) && value > 0) return value;
+  diag.warn(`mcpcat-otel: ${String(value)} is not a positive number; using ${fallback}`);
+  return fallback;
 }

@@ -6,14 +6,24 @@ import {
   SpanStatusCode,
 } from "@opentelemetry/api";
 import { safeExecuteInTheMiddle } from "@opentelemetry/instrumentation";
-import { CLIENT_FAULT_CODES, type Peers } from "./attributes.js";
-import { prepareCaptured, toJson, toolErrorText, truncate, userIntentOf } from "./content.js";
+import { type Peers, spanNameOf } from "./attributes.js";
+import {
+  MAX_NAME_LENGTH,
+  prepareCaptured,
+  toJson,
+  toolErrorText,
+  truncate,
+  userIntentOf,
+} from "./content.js";
+import { recordErrorText, recordFailure, recordJsonRpcError } from "./error-text.js";
 import type { McpMetrics, Outcome } from "./metrics.js";
 import {
   ATTR_ERROR_TYPE,
+  ATTR_GEN_AI_PROMPT_NAME,
   ATTR_GEN_AI_PROMPT_VARIABLE_PREFIX,
   ATTR_GEN_AI_TOOL_CALL_ARGUMENTS,
   ATTR_GEN_AI_TOOL_CALL_RESULT,
+  ATTR_GEN_AI_TOOL_NAME,
   ATTR_MCP_PROTOCOL_VERSION,
   ATTR_MCPCAT_USER_INTENT,
   ATTR_RPC_RESPONSE_STATUS_CODE,
@@ -34,6 +44,8 @@ export interface ResolvedOptions {
   readonly captureContent: boolean;
   readonly maxContentLength: number;
   readonly identifyTimeoutMs: number;
+  /** Key of the `mcp.session.id` hash; `undefined` when raw ids are exported. */
+  readonly sessionIdHashKey: string | undefined;
 }
 
 export interface JsonRpcResponse {
@@ -94,26 +106,75 @@ export class RequestSpan implements Outcome {
     this.measured = { metrics, attributes, startedAt: performance.now() };
   }
 
-  /** Records a captured string (redacted, truncated); never the unredacted text. */
-  capture(key: string, text: string): void {
+  /** `error.type`, on the span and for the operation metric. */
+  setErrorType(errorType: string): void {
+    this.errorType = errorType;
+    this.span.setAttribute(ATTR_ERROR_TYPE, errorType);
+  }
+
+  /** `rpc.response.status_code`, on the span and for the operation metric. */
+  setStatusCode(code: number): void {
+    this.statusCode = String(code);
+    this.span.setAttribute(ATTR_RPC_RESPONSE_STATUS_CODE, this.statusCode);
+  }
+
+  /**
+   * Records a string made from request, result, error or identity data: redacted, then cut to
+   * `max` (default `maxContentLength`); never the unredacted text.
+   */
+  capture(key: string, text: string, max = this.options.maxContentLength): void {
+    this.prepare(key, text, max, (value) => {
+      if (value !== undefined) this.span.setAttribute(key, value);
+    });
+  }
+
+  /**
+   * Redacts and bounds `text`, then hands it to `apply` (now, or once an async `redact` settles,
+   * before the span ends). A `redact` that throws, rejects or returns a non-string drops the
+   * text: `apply` gets `undefined`, never the original.
+   */
+  prepare(label: string, text: string, max: number, apply: (value: string | undefined) => void) {
     let prepared: string | Promise<string>;
     try {
-      prepared = prepareCaptured(text, this.options.config.redact, this.options.maxContentLength);
+      const bound = Math.min(max, this.options.maxContentLength);
+      prepared = prepareCaptured(text, this.options.config.redact, bound);
     } catch (error) {
-      this.diag.warn(`redact threw; ${key} not recorded`, error);
+      this.diag.warn(`redact threw; ${label} not recorded`, error);
+      apply(undefined);
       return;
     }
     if (typeof prepared === "string") {
-      this.span.setAttribute(key, prepared);
+      apply(prepared);
       return;
     }
     const applied = prepared.then(
       (value) => {
-        if (!this.ended) this.span.setAttribute(key, value);
+        if (!this.ended) apply(value);
       },
-      (error) => this.diag.warn(`redact failed; ${key} not recorded`, error),
+      (error) => {
+        this.diag.warn(`redact failed; ${label} not recorded`, error);
+        if (!this.ended) apply(undefined);
+      },
     );
     this.waitFor("redact", applied);
+  }
+
+  get maxContentLength(): number {
+    return this.options.maxContentLength;
+  }
+
+  /** With `redact` set: the tool or prompt name, redacted, into the span's name and attribute. */
+  captureTarget(target: string | undefined): void {
+    if (target === undefined || !this.options.config.redact) return;
+    const { method } = this.request;
+    this.prepare("tool or prompt name", target, MAX_NAME_LENGTH, (value) => {
+      if (value === undefined) return;
+      this.span.updateName(spanNameOf(method, value));
+      this.span.setAttribute(
+        method === "tools/call" ? ATTR_GEN_AI_TOOL_NAME : ATTR_GEN_AI_PROMPT_NAME,
+        value,
+      );
+    });
   }
 
   /** What a tools/call request carries: the caller's intent, and (with content capture) its arguments. */
@@ -162,7 +223,7 @@ export class RequestSpan implements Outcome {
     const { span, request } = this;
     try {
       if (response.error) {
-        this.recordJsonRpcError(response.error);
+        recordJsonRpcError(this, response.error);
       } else {
         this.recordResult(response.result as Record<string, unknown> | undefined);
       }
@@ -179,13 +240,12 @@ export class RequestSpan implements Outcome {
     this.endWhenSettled();
   }
 
-  /** Ends the span now. `unanswered` says why a request got no response (an error of `_OTHER` type). */
-  end(unanswered?: string, endTime?: number): void {
+  /** Ends the span now. `unanswered` says why a request got no response (an error of `errorType`). */
+  end(unanswered?: string, endTime?: number, errorType: string = ERROR_TYPE_VALUE_OTHER): void {
     if (this.ended) return;
     this.ended = true;
     if (unanswered) {
-      this.errorType = ERROR_TYPE_VALUE_OTHER;
-      this.span.setAttribute(ATTR_ERROR_TYPE, ERROR_TYPE_VALUE_OTHER);
+      this.setErrorType(errorType);
       this.span.setStatus({ code: SpanStatusCode.ERROR, message: unanswered });
     }
     this.span.end(endTime);
@@ -199,9 +259,8 @@ export class RequestSpan implements Outcome {
     const { span, request } = this;
     if (request.method === "tools/call") {
       if (result?.isError === true) {
-        this.errorType = ERROR_TYPE_VALUE_TOOL_ERROR;
-        span.setAttribute(ATTR_ERROR_TYPE, ERROR_TYPE_VALUE_TOOL_ERROR);
-        span.setStatus({ code: SpanStatusCode.ERROR, message: toolErrorText(result) });
+        this.setErrorType(ERROR_TYPE_VALUE_TOOL_ERROR);
+        recordErrorText(this, toolErrorText(result));
       }
       if (this.options.captureContent) this.captureJson(ATTR_GEN_AI_TOOL_CALL_RESULT, result);
     } else if (request.method === "initialize" && typeof result?.protocolVersion === "string") {
@@ -210,35 +269,14 @@ export class RequestSpan implements Outcome {
     }
   }
 
-  private recordJsonRpcError(error: NonNullable<JsonRpcResponse["error"]>): void {
-    const code = typeof error.code === "number" ? error.code : undefined;
-    const message = typeof error.message === "string" ? error.message : "JSON-RPC error";
-    if (code !== undefined) {
-      this.statusCode = String(code);
-      this.span.setAttribute(ATTR_RPC_RESPONSE_STATUS_CODE, this.statusCode);
-    }
-    // The client's own mistakes are not errors of the server; to the client they are.
-    if (code !== undefined && this.kind === SpanKind.SERVER && CLIENT_FAULT_CODES.has(code)) return;
-    this.errorType = code !== undefined ? String(code) : ERROR_TYPE_VALUE_OTHER;
-    this.span.setAttribute(ATTR_ERROR_TYPE, this.errorType);
-    this.span.recordException({ name: "McpError", message });
-    this.span.setStatus({ code: SpanStatusCode.ERROR, message });
-  }
-
-  /** A CLIENT request that failed: the error the SDK rejected with (its stack included). */
-  fail(error: unknown): void {
+  /**
+   * A CLIENT request that failed: the error the SDK rejected with (its stack included).
+   * `answered` says whether a response carried it (see {@link recordFailure}).
+   */
+  fail(error: unknown, answered = true): void {
     if (this.ended) return;
-    const code = jsonRpcCodeOf(error);
-    const message = error instanceof Error ? error.message : String(error);
     try {
-      if (typeof code === "number") {
-        this.statusCode = String(code);
-        this.span.setAttribute(ATTR_RPC_RESPONSE_STATUS_CODE, this.statusCode);
-      }
-      this.errorType = typeof code === "number" ? String(code) : ERROR_TYPE_VALUE_OTHER;
-      this.span.setAttribute(ATTR_ERROR_TYPE, this.errorType);
-      this.span.recordException(error instanceof Error ? error : message);
-      this.span.setStatus({ code: SpanStatusCode.ERROR, message });
+      recordFailure(this, error, answered);
     } catch (recordError) {
       this.diag.error("failed to record the error", recordError);
     }
@@ -270,23 +308,5 @@ export class RequestSpan implements Outcome {
     };
     // Ends on every outcome: the waits never reject, but a span must not hinge on that.
     Promise.race([Promise.all(waits), timeout]).then(done, done);
-  }
-}
-
-/**
- * The JSON-RPC error code a failed request was answered with: the error's own numeric `code`,
- * or, for SDK v2's HTTP errors (a modern-era error response comes back as an HTTP status, with
- * a string `code`), the code in the JSON-RPC body it carries as `data.text`.
- */
-function jsonRpcCodeOf(error: unknown): number | undefined {
-  const { code, data } = (error ?? {}) as { code?: unknown; data?: { text?: unknown } };
-  if (typeof code === "number") return code;
-  const text = data?.text;
-  if (typeof text !== "string" || text.length > 65_536) return undefined;
-  try {
-    const body = JSON.parse(text) as { error?: { code?: unknown } } | null;
-    return typeof body?.error?.code === "number" ? body.error.code : undefined;
-  } catch {
-    return undefined;
   }
 }

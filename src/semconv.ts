@@ -43,6 +43,8 @@ export {
 } from "@opentelemetry/semantic-conventions";
 /** `error.type` for a tools/call result with `isError: true`. */
 export const ERROR_TYPE_VALUE_TOOL_ERROR = "tool_error";
+/** `error.type` of a SERVER span whose request the client cancelled: no MCPCat error. */
+export const ERROR_TYPE_VALUE_CANCELLED = "cancelled";
 
 // --- User. Registry: semantic-conventions `model/user` (Development). ---
 export const ATTR_USER_ID = "user.id";
@@ -63,6 +65,11 @@ export const ATTR_MCPCAT_USER_INTENT = "mcpcat.user_intent";
 export const ATTR_MCPCAT_TAG_PREFIX = "mcpcat.tag.";
 /** JSON string of `eventProperties`. */
 export const ATTR_MCPCAT_PROPERTIES = "mcpcat.properties";
+/**
+ * `true` on the SERVER span of a request a `Client` handles (a server's ping, sampling,
+ * elicitation, roots): set only on that rare path, so the MCPCat exporter makes no event of it.
+ */
+export const ATTR_MCPCAT_HANDLED_BY_CLIENT = "mcpcat.handled_by_client";
 /** Name of the INTERNAL span emitted when a stateful session's identity is first seen or changes. */
 export const MCPCAT_IDENTIFY_SPAN_NAME = "mcpcat:identify";
 

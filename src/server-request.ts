@@ -1,5 +1,4 @@
 import {
-  type Attributes,
   type Context,
   context,
   type DiagLogger,
@@ -8,7 +7,6 @@ import {
   trace,
 } from "@opentelemetry/api";
 import {
-  addSessionAndPeers,
   clientFromHeaders,
   headerOf,
   type Peers,
@@ -16,29 +14,37 @@ import {
   spanNameOf,
   targetOf,
 } from "./attributes.js";
-import { toJson } from "./content.js";
+import { MAX_SHORT_TEXT_LENGTH, toJson } from "./content.js";
 import { envelopeClientInfo, envelopeProtocolVersion, isModernRevision } from "./era.js";
-import {
-  identityChanged,
-  type ResolvedIdentity,
-  setIdentityAttributes,
-  toResolvedIdentity,
-} from "./identity.js";
+import { recordTags } from "./event-fields.js";
+import { runIdentify } from "./identity.js";
 import type { McpMetrics } from "./metrics.js";
+import {
+  addPending,
+  isTaskRelated,
+  type PendingConnection,
+  type RequestId,
+  takeAllPending,
+  takePending,
+  watchTaskQueue,
+} from "./pending.js";
 import { parentFromMeta } from "./propagation.js";
 import { guard, type JsonRpcResponse, RequestSpan, type ResolvedOptions } from "./request-span.js";
 import {
+  ATTR_MCP_RESOURCE_URI,
+  ATTR_MCPCAT_HANDLED_BY_CLIENT,
   ATTR_MCPCAT_PROPERTIES,
-  ATTR_MCPCAT_TAG_PREFIX,
-  MCPCAT_IDENTIFY_SPAN_NAME,
+  ERROR_TYPE_VALUE_CANCELLED,
 } from "./semconv.js";
 import {
   type ConnectionState,
+  connectionStateOf,
   isStateless,
-  newConnectionState,
+  knownConnectionState,
   sessionIdOf,
   type TransportLike,
 } from "./session.js";
+import { startTarget, takeResourceUri } from "./start-bounds.js";
 import type { McpInstrumentationConfig, McpRequest, McpRequestExtra } from "./types.js";
 
 /** The parts of an SDK `Protocol` (a `Server` or `Client`) this package reads. */
@@ -48,24 +54,9 @@ export interface ProtocolLike {
   _serverInfo?: { name?: string; version?: string };
   _clientInfo?: { name?: string; version?: string };
   _serverVersion?: { name?: string; version?: string };
-}
-
-type RequestId = string | number;
-
-interface Connection extends ConnectionState {
-  /** Requests awaiting their response, by JSON-RPC id (unique per connection, as the SDK assumes). */
-  readonly pending: Map<RequestId, RequestSpan>;
-  /** The protocol is a `Server` (its session is a server session), not a `Client` handling requests. */
-  readonly isServer: boolean;
-  /** `performance.now()` at the first request: the session duration's start. */
-  readonly startedAt: number;
-  /** A request saw a session id: the connection is a stateful session (measured at close). */
-  hadSession: boolean;
-  sessionMeasured: boolean;
-}
-
-function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as PromiseLike<unknown> | undefined)?.then === "function";
+  /** The SDK's experimental tasks: responses to task-related requests are queued here. */
+  _taskMessageQueue?: unknown;
+  _enqueueTaskMessage?: (taskId: unknown, message: unknown, ...rest: unknown[]) => Promise<void>;
 }
 
 /**
@@ -74,8 +65,6 @@ function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
  * the response or error is sent. Responses are seen by wrapping each connection's `send` once.
  */
 export class ServerRequestTracer {
-  private readonly connections = new WeakMap<object, Connection>();
-
   constructor(
     private readonly getTracer: () => Tracer,
     private readonly getOptions: () => ResolvedOptions,
@@ -101,6 +90,7 @@ export class ServerRequestTracer {
       runOriginal();
       return;
     }
+    if (isTaskRelated(protocol, request)) watchTaskQueue(protocol, this.diag);
     context.with(spanContext, () => {
       try {
         this.beforeHandler(tracked, transport, transportExtra, options.config);
@@ -119,11 +109,14 @@ export class ServerRequestTracer {
     const controllers = protocol._requestHandlerAbortControllers;
     const aborted = controllers ? controllers.get(requestId)?.signal.aborted : Boolean(requestId);
     if (!aborted) return;
-    const connection = protocol._transport && this.connections.get(protocol._transport);
-    const tracked = connection?.pending.get(requestId as RequestId);
-    if (!connection || !tracked) return;
-    connection.pending.delete(requestId as RequestId);
-    tracked.end("request cancelled before a response was sent");
+    const connection = protocol._transport && knownConnectionState(protocol._transport);
+    // The SDK aborted the handler it registered last under this id.
+    const tracked = connection && takePending(connection, requestId as RequestId, "last");
+    tracked?.end(
+      "request cancelled before a response was sent",
+      undefined,
+      ERROR_TYPE_VALUE_CANCELLED,
+    );
   }
 
   /**
@@ -134,28 +127,25 @@ export class ServerRequestTracer {
   settleDropped(protocol: ProtocolLike, request: McpRequest): void {
     const controllers = protocol._requestHandlerAbortControllers;
     const id = request?.id as RequestId;
-    const connection = protocol._transport && this.connections.get(protocol._transport);
-    const tracked = connection?.pending.get(id);
-    if (!connection || !tracked || typeof controllers?.has !== "function" || controllers.has(id))
-      return;
-    connection.pending.delete(id);
-    tracked.end("dropped by the SDK without a response");
+    const connection = protocol._transport && knownConnectionState(protocol._transport);
+    if (!connection?.pending?.has(id) || typeof controllers?.has !== "function") return;
+    if (controllers.has(id)) return;
+    takePending(connection, id, "last")?.end("dropped by the SDK without a response");
   }
 
   /** A connection closed: the requests it had not answered will get no response. */
   closed(transport: TransportLike | undefined): void {
-    const connection = transport && this.connections.get(transport);
+    const connection = transport && knownConnectionState(transport);
     if (!connection) return;
     if (connection.isServer && connection.hadSession && !connection.sessionMeasured) {
       connection.sessionMeasured = true;
       const seconds = (performance.now() - connection.startedAt) / 1000;
       this.getMetrics().recordSession(SpanKind.SERVER, connection, seconds);
     }
-    if (connection.pending.size === 0) return;
-    for (const tracked of connection.pending.values()) {
+    if (!connection.pending || connection.pending.size === 0) return;
+    for (const tracked of takeAllPending(connection)) {
       tracked.end("connection closed before a response was sent");
     }
-    connection.pending.clear();
   }
 
   /** This connection's state, made at its first message; shared with notification spans. */
@@ -163,25 +153,21 @@ export class ServerRequestTracer {
     protocol: ProtocolLike,
     transport: TransportLike,
     options: ResolvedOptions,
-  ): Connection {
-    let connection = this.connections.get(transport);
-    if (connection) return connection;
-    const stateless = isStateless(options.stateless, transport);
-    connection = {
-      ...newConnectionState(transport, stateless),
-      pending: new Map(),
-      isServer: protocol._serverInfo !== undefined,
-      startedAt: performance.now(),
-      hadSession: false,
-      sessionMeasured: false,
-    };
-    this.connections.set(transport, connection);
-    this.watchResponses(transport, connection);
-    return connection;
+  ): PendingConnection {
+    const connection = connectionStateOf(
+      transport,
+      () => isStateless(options.stateless, transport),
+      protocol._serverInfo !== undefined,
+    );
+    if (!connection.pending) {
+      connection.pending = new Map();
+      this.watchResponses(transport, connection as PendingConnection);
+    }
+    return connection as PendingConnection;
   }
 
   /** Wraps this connection's `send` once, to end each request's span when its response goes out. */
-  private watchResponses(transport: TransportLike, connection: Connection): void {
+  private watchResponses(transport: TransportLike, connection: PendingConnection): void {
     const originalSend = transport.send;
     if (typeof originalSend !== "function") return;
     try {
@@ -189,12 +175,12 @@ export class ServerRequestTracer {
         const response = message as JsonRpcResponse | undefined;
         const id = response?.id;
         // A hit must still be a response: this side's own requests carry ids too.
-        let tracked = id === undefined ? undefined : connection.pending.get(id);
-        if (tracked && ("result" in response! || "error" in response!)) {
-          connection.pending.delete(id as RequestId);
-        } else {
-          tracked = undefined;
-        }
+        const tracked =
+          id !== undefined &&
+          connection.pending.has(id) &&
+          ("result" in response! || "error" in response!)
+            ? takePending(connection, id, "active")
+            : undefined;
         let sent: Promise<void>;
         try {
           sent = originalSend.call(this, message, options);
@@ -222,14 +208,15 @@ export class ServerRequestTracer {
   ): [RequestSpan, Context] {
     const shared = this.connectionOf(protocol, transport, options);
     // A modern-era request has no session, whatever the transport: it keeps nothing (the copy
-    // shares `pending` with the connection, and nothing it learns is kept).
+    // is read, never kept; the request is pending on the connection itself).
     const modernVersion = envelopeProtocolVersion(request);
     const connection =
       isModernRevision(modernVersion) && !shared.stateless
         ? { ...shared, stateless: true }
         : shared;
-    const target = targetOf(request);
-    const sessionId = sessionIdOf(connection, transport);
+    const requested = targetOf(request);
+    const target = startTarget(requested, options);
+    const sessionId = sessionIdOf(connection, transport, options.sessionIdHashKey);
     if (sessionId !== undefined) connection.hadSession = true;
     const peers = peersOf(protocol, connection, request, extra);
     const protocolVersion =
@@ -244,6 +231,8 @@ export class ServerRequestTracer {
       peers,
       protocolVersion,
     );
+    if (peers.handledByClient) attributes[ATTR_MCPCAT_HANDLED_BY_CLIENT] = true;
+    const uri = takeResourceUri(attributes, options);
     const { parent, links } = parentFromMeta(context.active(), request.params?._meta);
     const span = this.getTracer().startSpan(
       spanNameOf(request.method, target),
@@ -261,9 +250,9 @@ export class ServerRequestTracer {
     );
     const metrics = this.getMetrics();
     if (metrics.measuresOperations) tracked.measureWith(metrics, attributes);
-    const id = request.id as RequestId;
-    connection.pending.get(id)?.end("a new request reused its id before it was answered");
-    connection.pending.set(id, tracked);
+    if (uri !== undefined) tracked.capture(ATTR_MCP_RESOURCE_URI, uri, MAX_SHORT_TEXT_LENGTH);
+    if (requested !== target) tracked.captureTarget(requested);
+    addPending(shared, request.id as RequestId, tracked);
     return [tracked, trace.setSpan(parent, span)];
   }
 
@@ -285,71 +274,20 @@ export class ServerRequestTracer {
       };
       const { requestHook, identify, eventTags, eventProperties } = config;
       if (requestHook) guard(this.diag, "requestHook", () => requestHook(span, { request, extra }));
-      if (identify) this.identify(tracked, identify, extra);
+      if (identify) runIdentify(tracked, identify, extra, this.getTracer(), this.diag);
       const tags = eventTags && guard(this.diag, "eventTags", () => eventTags(request, extra));
-      if (tags && typeof tags === "object") {
-        for (const [key, value] of Object.entries(tags)) {
-          if (typeof value === "string") span.setAttribute(ATTR_MCPCAT_TAG_PREFIX + key, value);
-        }
-      }
+      if (tags && typeof tags === "object") recordTags(tracked, tags, this.diag);
       const properties =
         eventProperties &&
         guard(this.diag, "eventProperties", () => eventProperties(request, extra));
       const json = properties && typeof properties === "object" ? toJson(properties) : undefined;
-      if (json !== undefined) span.setAttribute(ATTR_MCPCAT_PROPERTIES, json);
+      if (json !== undefined) tracked.capture(ATTR_MCPCAT_PROPERTIES, json);
     }
     if (request.method === "tools/call") {
       tracked.captureToolCall();
     } else if (request.method === "prompts/get") {
       tracked.capturePromptArguments();
     }
-  }
-
-  private identify(
-    tracked: RequestSpan,
-    identify: NonNullable<McpInstrumentationConfig["identify"]>,
-    extra: McpRequestExtra,
-  ): void {
-    let result: unknown;
-    try {
-      result = identify(tracked.request, extra);
-    } catch (error) {
-      this.diag.warn("identify threw; the span has no identity", error);
-      return;
-    }
-    if (!isPromiseLike(result)) {
-      this.applyIdentity(tracked, result);
-      return;
-    }
-    const settled = Promise.resolve(result).then(
-      (value) => this.applyIdentity(tracked, value),
-      (error) => this.diag.warn("identify rejected; the span has no identity", error),
-    );
-    tracked.waitFor("identify", settled);
-  }
-
-  /** What identify returned, checked; reading it is user code too (a getter may throw). */
-  private applyIdentity(tracked: RequestSpan, value: unknown): void {
-    let identity: ResolvedIdentity | undefined;
-    try {
-      identity = toResolvedIdentity(value);
-    } catch (error) {
-      this.diag.warn("identify returned an identity that cannot be read; the span has none", error);
-      return;
-    }
-    if (!identity || tracked.ended) return;
-    setIdentityAttributes(tracked.span, identity);
-    if (!identityChanged(tracked.connection, identity)) return;
-    // One INTERNAL span per change of a stateful session's identity: MCPCat's identify event.
-    const attributes: Attributes = {};
-    addSessionAndPeers(attributes, tracked.sessionId, tracked.peers);
-    const span = this.getTracer().startSpan(
-      MCPCAT_IDENTIFY_SPAN_NAME,
-      { kind: SpanKind.INTERNAL, attributes },
-      trace.setSpan(context.active(), tracked.span),
-    );
-    setIdentityAttributes(span, identity);
-    span.end();
   }
 }
 
@@ -359,13 +297,17 @@ function peersOf(
   connection: ConnectionState,
   request: McpRequest,
   extra: McpRequestExtra,
-): Peers {
+): Peers & { handledByClient?: boolean } {
   const own = protocol._serverInfo;
   const server = own ?? protocol._serverVersion;
-  const peers: Peers = { serverName: server?.name, serverVersion: server?.version };
+  const peers: Peers & { handledByClient?: boolean } = {
+    serverName: server?.name,
+    serverVersion: server?.version,
+  };
   const envelope = envelopeClientInfo(request);
   if (!own && protocol._clientInfo) {
     // A Client handling a server-initiated request: the client is this process.
+    peers.handledByClient = true;
     peers.clientName = protocol._clientInfo.name;
     peers.clientVersion = protocol._clientInfo.version;
   } else if (envelope !== undefined) {

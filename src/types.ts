@@ -79,6 +79,18 @@ export interface McpInstrumentationConfig extends InstrumentationConfig {
   redact?: (text: string) => MaybePromise<string>;
   /** Captured JSON is cut to this many characters. Default 32768. */
   maxContentLength?: number;
+  /**
+   * How `mcp.session.id` records a transport's own session id (Streamable HTTP
+   * `Mcp-Session-Id`), which lets whoever holds it act in that session: `"hashed"` (default)
+   * records an HMAC-SHA-256 of it, keyed with `sessionIdKey`, stable for the session, so spans
+   * and MCPCat events still group by session; `"raw"` records the id itself.
+   */
+  sessionIdExport?: "hashed" | "raw";
+  /**
+   * Key of the session id hash. Default: a random key made once per process. Give every
+   * replica the same key to get the same hashed id for a session wherever it is served.
+   */
+  sessionIdKey?: string;
   /** Tags for the MCPCat event, recorded as `mcpcat.tag.<key>` attributes. */
   eventTags?: (
     request: McpRequest,

@@ -90,7 +90,7 @@ describe("requests that get no response", () => {
     await waitFor(() => mcpSpans(exporter).length === 1, "the cancelled request's span");
     const span = mcpSpans(exporter)[0]!;
     expect(span.name).toBe("tools/call stall");
-    expect(span.attributes["error.type"]).toBe("_OTHER");
+    expect(span.attributes["error.type"]).toBe("cancelled");
     expect(span.status.code).toBe(SpanStatusCode.ERROR);
     expect(span.status.message).toMatch(/cancelled/);
   });

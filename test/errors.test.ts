@@ -65,12 +65,15 @@ describe("JSON-RPC error responses (low-level Server)", () => {
     ["not-found", "-32002"],
     ["invalid", "-32600"],
   ] as const) {
-    it(`${code} is the client's fault: status code only`, async () => {
+    it(`${code} is the client's fault: status code and the server's own message, not an error`, async () => {
       const span = await failingCall(name);
       expect(span.attributes["rpc.response.status_code"]).toBe(code);
       expect(span.attributes["error.type"]).toBeUndefined();
       expect(span.status.code).toBe(SpanStatusCode.UNSET);
-      expect(span.events).toHaveLength(0);
+      // The server's words (not a generic name for the code) stay, for MCPCat's `error`.
+      expect(span.events.map((event) => event.attributes?.["exception.message"])).toEqual([
+        `MCP error ${code}: ${name === "not-found" ? "Resource not found" : "bad request"}`,
+      ]);
     });
   }
 });

@@ -21,7 +21,7 @@ function identifyFromHeader(_request: unknown, extra: McpRequestExtra) {
 
 describe("Streamable HTTP, stateful", () => {
   it("mcp.session.id is the Mcp-Session-Id on every span; one identify span per session", async () => {
-    instrumentation.setConfig({ identify: identifyFromHeader });
+    instrumentation.setConfig({ identify: identifyFromHeader, sessionIdExport: "raw" });
     const http = await statefulServer(serverWithWhoami);
     cleanups.push(http.close);
     const { client, transport } = await httpClient(http.url, { "x-user-id": "alice" });

@@ -135,7 +135,7 @@ describe("operation durations, in memory", () => {
     expect(point?.value.buckets.counts[3]).toBe(1);
   });
 
-  it("a cancelled request is measured once on each side, with error.type _OTHER", async () => {
+  it("a cancelled request is measured once on each side, with the span's error.type", async () => {
     const metrics = freshMetrics(instrumentation);
     const { client } = await connectInMemory(buildServer());
     cleanups.push(() => client.close());
@@ -147,12 +147,12 @@ describe("operation durations, in memory", () => {
     await expect(call).rejects.toThrow();
     await waitFor(() => mcpSpans(exporter).length === 2, "the cancelled SERVER span");
     await waitFor(() => clientSpans(exporter).length === 2, "the failed CLIENT span");
-    // The server's span got no response to record: _OTHER. The client's has the SDK's error
-    // code; the metric carries what the span carries.
+    // The server's span got no response to record: `cancelled`. The client's has the SDK's
+    // error; the metric carries what the span carries.
     const clientErrorType = clientSpans(exporter)[1]?.attributes["error.type"];
     expect(clientErrorType).toBeDefined();
     for (const [name, errorType] of [
-      [SERVER_OP, "_OTHER"],
+      [SERVER_OP, "cancelled"],
       [CLIENT_OP, clientErrorType],
     ] as const) {
       const points = pointsWith(await metrics.histogram(name), { "gen_ai.tool.name": "sleep" });

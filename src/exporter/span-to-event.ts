@@ -9,6 +9,12 @@ import { hrTimeToMilliseconds } from "@opentelemetry/core";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace";
 import { CLIENT_FAULT_CODES } from "../attributes.js";
 import {
+  MAX_ERROR_MESSAGE_LENGTH,
+  MAX_ERROR_STACK_LENGTH,
+  MAX_SHORT_TEXT_LENGTH,
+  truncate,
+} from "../content.js";
+import {
   ATTR_ERROR_TYPE,
   ATTR_GEN_AI_PROMPT_NAME,
   ATTR_GEN_AI_PROMPT_VARIABLE_PREFIX,
@@ -20,6 +26,7 @@ import {
   ATTR_MCP_SESSION_ID,
   ATTR_MCPCAT_CLIENT_NAME,
   ATTR_MCPCAT_CLIENT_VERSION,
+  ATTR_MCPCAT_HANDLED_BY_CLIENT,
   ATTR_MCPCAT_IDENTIFY_DATA,
   ATTR_MCPCAT_PROPERTIES,
   ATTR_MCPCAT_SERVER_NAME,
@@ -29,6 +36,7 @@ import {
   ATTR_RPC_RESPONSE_STATUS_CODE,
   ATTR_USER_ID,
   ATTR_USER_NAME,
+  ERROR_TYPE_VALUE_CANCELLED,
   ERROR_TYPE_VALUE_OTHER,
   MCPCAT_IDENTIFY_SPAN_NAME,
 } from "../semconv.js";
@@ -75,12 +83,12 @@ export function spanToEvent(span: ReadableSpan, options: SpanToEventOptions): MC
   setIfDefined(event, "clientVersion", str(attrs[ATTR_MCPCAT_CLIENT_VERSION]));
   setIfDefined(event, "identifyActorGivenId", str(attrs[ATTR_USER_ID]));
   setIfDefined(event, "identifyActorName", str(attrs[ATTR_USER_NAME]));
-  setIfDefined(event, "identifyData", jsonObject(attrs[ATTR_MCPCAT_IDENTIFY_DATA]));
+  setIfDefined(event, "identifyData", jsonObject(attrs[ATTR_MCPCAT_IDENTIFY_DATA], true));
   setIfDefined(event, "userIntent", str(attrs[ATTR_MCPCAT_USER_INTENT]));
   setIfDefined(event, "parameters", parametersOf(attrs));
   setIfDefined(event, "response", responseOf(attrs[ATTR_GEN_AI_TOOL_CALL_RESULT]));
   setIfDefined(event, "tags", tagsOf(attrs));
-  setIfDefined(event, "properties", jsonObject(attrs[ATTR_MCPCAT_PROPERTIES]));
+  setIfDefined(event, "properties", jsonObject(attrs[ATTR_MCPCAT_PROPERTIES], true));
   const error = errorOf(span);
   if (error !== undefined) {
     event.isError = true;
@@ -95,8 +103,13 @@ export function eventTypeOf(
   includeUnknown: boolean,
   vocabulary: Vocabulary = VOCABULARIES.agentcat,
 ): string | null {
-  if (span.name === MCPCAT_IDENTIFY_SPAN_NAME) return vocabulary.identifyEventType;
-  if (span.kind !== SpanKind.SERVER) return null;
+  if (span.name === MCPCAT_IDENTIFY_SPAN_NAME) {
+    // Only ours: an identify span names a user; any other span of that name is not an event.
+    return str(span.attributes[ATTR_USER_ID]) !== undefined ? vocabulary.identifyEventType : null;
+  }
+  // A Client answering its server (ping, sampling) is not the server MCPCat tracks.
+  if (span.kind !== SpanKind.SERVER || span.attributes[ATTR_MCPCAT_HANDLED_BY_CLIENT] === true)
+    return null;
   const method = str(span.attributes[ATTR_MCP_METHOD_NAME]);
   if (method === undefined) return null;
   const type = `mcp:${method}`;
@@ -114,6 +127,7 @@ export function isUnknownMethodSpan(
   const method = span.attributes[ATTR_MCP_METHOD_NAME];
   return (
     span.kind === SpanKind.SERVER &&
+    span.attributes[ATTR_MCPCAT_HANDLED_BY_CLIENT] !== true &&
     span.name !== MCPCAT_IDENTIFY_SPAN_NAME &&
     typeof method === "string" &&
     !method.startsWith("notifications/") &&
@@ -196,23 +210,31 @@ function errorOf(span: ReadableSpan): object | undefined {
   const code = attrValueString(attrs[ATTR_RPC_RESPONSE_STATUS_CODE]);
   const isErrorStatus = span.status.code === SpanStatusCode.ERROR;
   if (!isErrorStatus && code === undefined) return undefined;
+  // The client called it off: the server did not fail (MCPCat's own SDK records no error).
+  if (attrs[ATTR_ERROR_TYPE] === ERROR_TYPE_VALUE_CANCELLED) return undefined;
 
   const exception = span.events.find((e) => e.name === "exception")?.attributes;
   const error: Record<string, string> = { platform: "javascript" };
   const exceptionMessage = str(exception?.["exception.message"]);
-  error.message =
+  // The instrumentation has already redacted and bounded these; the bounds hold here again
+  // for spans made elsewhere.
+  error.message = truncate(
     exceptionMessage ??
-    str(span.status.message) ??
-    (code !== undefined
-      ? (CLIENT_FAULT_CODES.get(Number(code)) ?? `JSON-RPC error ${code}`)
-      : "Error");
-  error.type =
+      str(span.status.message) ??
+      (code !== undefined
+        ? (CLIENT_FAULT_CODES.get(Number(code)) ?? `JSON-RPC error ${code}`)
+        : "Error"),
+    MAX_ERROR_MESSAGE_LENGTH,
+  );
+  error.type = truncate(
     str(exception?.["exception.type"]) ??
-    str(attrs[ATTR_ERROR_TYPE]) ??
-    code ??
-    ERROR_TYPE_VALUE_OTHER;
+      str(attrs[ATTR_ERROR_TYPE]) ??
+      code ??
+      ERROR_TYPE_VALUE_OTHER,
+    MAX_SHORT_TEXT_LENGTH,
+  );
   const stack = str(exception?.["exception.stacktrace"]);
-  if (stack !== undefined) error.stack = stack;
+  if (stack !== undefined) error.stack = truncate(stack, MAX_ERROR_STACK_LENGTH);
   return error;
 }
 
@@ -282,10 +304,12 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-function jsonObject(raw: AttributeValue | undefined): object | undefined {
+/** A JSON object attribute; when cut short (it no longer parses), `{ text, truncated }` if `keepCut`. */
+function jsonObject(raw: AttributeValue | undefined, keepCut = false): object | undefined {
   if (typeof raw !== "string") return undefined;
   const parsed = parseJson(raw);
-  return parsed.ok && isPlainObject(parsed.value) ? parsed.value : undefined;
+  if (parsed.ok) return isPlainObject(parsed.value) ? parsed.value : undefined;
+  return keepCut ? { text: raw, truncated: true } : undefined;
 }
 
 function setIfDefined<K extends keyof MCPCatEvent>(

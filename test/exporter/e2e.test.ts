@@ -154,7 +154,7 @@ describe.each(["agentcat", "mcpcat"] as const)(
 
     it("stateful: one session id per session and one identify event per change", async () => {
       await pipeline({ vocabulary });
-      instrumentation.setConfig({ identify });
+      instrumentation.setConfig({ identify, sessionIdExport: "raw" });
       const http = await statefulServer(serverWithWhoami);
       cleanups.push(http.close);
       const a = await httpClient(http.url, { "x-user-id": "alice" });

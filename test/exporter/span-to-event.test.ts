@@ -316,7 +316,9 @@ describe("spanToEvent", () => {
       },
     });
     expect(event.response).toEqual({ text: '{"content":[{"type":"te', truncated: true });
-    expect(event).not.toHaveProperty("identifyData");
+    // Identify data cut to maxContentLength is kept as flagged text too; JSON that is not an
+    // object (the properties here) is not a properties object.
+    expect(event.identifyData).toEqual({ text: "{not json", truncated: true });
     expect(event).not.toHaveProperty("properties");
     roundTrip(event);
   });

@@ -29,6 +29,7 @@ afterEach(() => instrumentation.setConfig({}));
 
 describe("SDK v2 on the sessionful legacy transport follows v1's stateful rules", () => {
   it("every span carries the Mcp-Session-Id; one mcpcat:identify span per session", async () => {
+    instrumentation.setConfig({ identify: () => ({ userId: "ada" }), sessionIdExport: "raw" });
     const http = await sessionfulOverHttp();
     try {
       const client = await connectV2Http(http.url, "legacy");
