@@ -3,7 +3,7 @@ import { defineConfig } from "tsup";
 // Dual ESM + CommonJS build with types. `shims` turns `import.meta.url` into its CommonJS
 // equivalent in the .cjs output (src/sdk-v1.ts resolves the SDK from it).
 export default defineConfig({
-  entry: ["src/index.ts", "src/register.ts"],
+  entry: ["src/index.ts", "src/register.ts", "src/hook.ts"],
   format: ["esm", "cjs"],
   dts: true,
   shims: true,

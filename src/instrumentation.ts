@@ -4,10 +4,13 @@ import { DEFAULT_MAX_CONTENT_LENGTH } from "./content.js";
 import { ENV, readBooleanEnv } from "./env.js";
 import { DEFAULT_IDENTIFY_TIMEOUT_MS } from "./identity.js";
 import type { ResolvedOptions } from "./request-span.js";
+import { installLoaderHook, subscribeToTarget } from "./register/loader-hook.js";
 import {
   hookV1CommonJs,
   type ProtocolPatcher,
   patchLoadedV1,
+  V1_HOOK_TARGET,
+  v1LoaderHookHandler,
   v1ModuleDefinition,
 } from "./sdk-v1.js";
 import { type ProtocolLike, ServerRequestTracer } from "./server-request.js";
@@ -22,14 +25,25 @@ type SendRequest = (
   request: McpRequest,
   ...rest: unknown[]
 ) => Promise<unknown>;
-/** The `Protocol` methods wrapped: requests in and out, cancellations in, the connection closing. */
+/**
+ * The `Protocol` methods wrapped: requests in and out, cancellations in, the connection closing.
+ * Only `_onrequest` is required; the others are wrapped where a release has them (1.21 has no
+ * `_oncancel`: its cancelled requests are seen through their abort signal instead).
+ */
 interface ProtocolPrototype {
   _onrequest: OnRequest;
   _oncancel: OnCancel;
   _onclose: OnClose;
   request: SendRequest;
 }
-const WRAPPED = ["_onrequest", "_oncancel", "_onclose", "request"] as const;
+const OPTIONAL = ["_oncancel", "_onclose", "request"] as const;
+const WRAPPED = ["_onrequest", ...OPTIONAL] as const;
+/** What is lost without each optional method, for the warning ("" when nothing is). */
+const UNTRACED: Record<(typeof OPTIONAL)[number], string> = {
+  _oncancel: "",
+  _onclose: "requests left unanswered when the connection closes do not end their spans",
+  request: "outgoing requests get no CLIENT spans",
+};
 
 /**
  * OpenTelemetry instrumentation for the official MCP TypeScript SDK: one SERVER span per MCP
@@ -50,6 +64,7 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
   declare private _sentRequests: ClientRequestTracer | undefined;
   declare private _cjsHook: { unhook(): void } | undefined;
   declare private _patched: Set<ProtocolPrototype> | undefined;
+  declare private _unsubscribe: (() => void) | undefined;
 
   constructor(config: McpInstrumentationConfig = {}) {
     super(PACKAGE_NAME, PACKAGE_VERSION, config);
@@ -67,6 +82,8 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
   override enable(): void {
     super.enable();
     try {
+      installLoaderHook();
+      this._unsubscribe ??= subscribeToTarget(V1_HOOK_TARGET, v1LoaderHookHandler(this.patcher()));
       this._cjsHook ??= hookV1CommonJs(this.patcher());
       patchLoadedV1(this.patcher());
     } catch (error) {
@@ -77,6 +94,8 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
 
   override disable(): void {
     super.disable();
+    this._unsubscribe?.();
+    this._unsubscribe = undefined;
     this._cjsHook?.unhook();
     this._cjsHook = undefined;
     for (const prototype of this._patched ?? []) this.unwrapAll(prototype);
@@ -96,51 +115,69 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
   private patchProtocol(moduleExports: unknown): void {
     const prototype = protocolPrototypeOf(moduleExports);
     if (!prototype) {
-      this._diag.debug(
-        "module has no Protocol with the methods we wrap; SDK version not supported",
+      this._diag.warn(
+        "an MCP SDK module has no Protocol with an _onrequest method; its requests are not traced",
       );
       return;
     }
     if (isWrapped(prototype._onrequest)) return;
+    const has = (name: (typeof WRAPPED)[number]) =>
+      typeof (prototype as Partial<ProtocolPrototype>)[name] === "function";
+    const missing = OPTIONAL.filter((name) => !has(name));
+    const lost = missing.map((name) => UNTRACED[name]).filter(Boolean);
+    if (lost.length > 0) {
+      this._diag.warn(`this MCP SDK's Protocol lacks ${missing.join(", ")}: ${lost.join("; ")}`);
+    }
     const requests = this.requests();
+    // Without `_oncancel` (1.21 and older), a cancelled request is seen through its abort signal.
+    const watchAbort = !has("_oncancel");
     this._wrap(prototype, "_onrequest", (original: OnRequest) => {
       return function _onrequest(this: ProtocolLike, request: McpRequest, extra?: unknown) {
-        requests.handle(this, request, extra, () => original.call(this, request, extra));
+        requests.handle(this, request, extra, () => {
+          original.call(this, request, extra);
+          if (watchAbort) endOnAbort(this, request, requests);
+        });
       };
     });
     // Cancelled and orphaned requests get no response; these end their spans, at no cost to
     // the requests that do get one.
-    this._wrap(prototype, "_oncancel", (original: OnCancel) => {
-      return function _oncancel(this: ProtocolLike, notification) {
-        const result = original.call(this, notification);
-        requests.cancelled(this, notification?.params?.requestId);
-        return result;
-      };
-    });
-    this._wrap(prototype, "_onclose", (original: OnClose) => {
-      return function _onclose(this: ProtocolLike) {
-        const transport = this._transport;
-        try {
-          original.call(this);
-        } finally {
-          requests.closed(transport);
-        }
-      };
-    });
-    const sent = this.sentRequests();
-    this._wrap(prototype, "request", (original: SendRequest) => {
-      return function request(this: ProtocolLike, outgoing: McpRequest, ...rest: unknown[]) {
-        return sent.send(this, outgoing, (withContext) =>
-          original.call(this, withContext, ...rest),
-        );
-      };
-    });
+    if (!watchAbort) {
+      this._wrap(prototype, "_oncancel", (original: OnCancel) => {
+        return function _oncancel(this: ProtocolLike, notification) {
+          const result = original.call(this, notification);
+          requests.cancelled(this, notification?.params?.requestId);
+          return result;
+        };
+      });
+    }
+    if (has("_onclose")) {
+      this._wrap(prototype, "_onclose", (original: OnClose) => {
+        return function _onclose(this: ProtocolLike) {
+          const transport = this._transport;
+          try {
+            original.call(this);
+          } finally {
+            requests.closed(transport);
+          }
+        };
+      });
+    }
+    if (has("request")) {
+      const sent = this.sentRequests();
+      this._wrap(prototype, "request", (original: SendRequest) => {
+        return function request(this: ProtocolLike, outgoing: McpRequest, ...rest: unknown[]) {
+          return sent.send(this, outgoing, (withContext) =>
+            original.call(this, withContext, ...rest),
+          );
+        };
+      });
+    }
     this._patched ??= new Set();
     this._patched.add(prototype);
   }
 
   private unwrapAll(prototype: ProtocolPrototype): void {
-    for (const name of WRAPPED) this._unwrap(prototype, name);
+    for (const name of WRAPPED) if (isWrapped(prototype[name])) this._unwrap(prototype, name);
   }
 
   private sentRequests(): ClientRequestTracer {
@@ -165,9 +202,14 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
 function protocolPrototypeOf(moduleExports: unknown): ProtocolPrototype | undefined {
   const prototype = (moduleExports as { Protocol?: { prototype?: ProtocolPrototype } } | undefined)
     ?.Protocol?.prototype;
-  return prototype && WRAPPED.every((name) => typeof prototype[name] === "function")
-    ? prototype
-    : undefined;
+  return typeof prototype?._onrequest === "function" ? prototype : undefined;
+}
+
+/** Ends the span of `request` if the SDK aborts its handler (a `notifications/cancelled`). */
+function endOnAbort(protocol: ProtocolLike, request: McpRequest, requests: ServerRequestTracer) {
+  const id = request?.id;
+  const signal = protocol._requestHandlerAbortControllers?.get(id)?.signal;
+  signal?.addEventListener("abort", () => requests.cancelled(protocol, id), { once: true });
 }
 
 function resolveOptions(config: McpInstrumentationConfig): ResolvedOptions {

@@ -4,12 +4,15 @@
  * Every request a `Server` or `Client` handles goes through `Protocol.prototype._onrequest`.
  * The SDK ships two `Protocol` classes (dist/cjs and dist/esm) and its package.json has no
  * `main`, so the usual module-name hooks of InstrumentationBase never fire for CommonJS. We
- * therefore reach `Protocol` four ways, all patching the same prototype method at most once:
+ * therefore reach `Protocol` five ways, all patching the same prototype method at most once:
  *  1. ESM with the loader hook: an InstrumentationNodeModuleFile for dist/esm/shared/protocol.js.
  *  2. CommonJS: a require-in-the-middle hook of our own on dist/cjs/shared/protocol (internals).
  *  3. CommonJS loaded before enable(): a sweep of require.cache.
  *  4. ESM without the loader hook: at enable(), require() the ESM build's protocol.js by path
  *     (Node >= 20.19 loads ESM synchronously); it is the very class the app's `import` gets.
+ *  5. Our own loader hook (src/register/loader-hook.ts): every copy loaded after it is in place,
+ *     ESM or CommonJS, wherever installed. 2-4 remain the fast paths for what it cannot see.
+ * A copy outside the supported range gets one diag warning naming its version.
  */
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -19,11 +22,16 @@ import {
   InstrumentationNodeModuleDefinition,
   InstrumentationNodeModuleFile,
 } from "@opentelemetry/instrumentation";
+import { diag } from "@opentelemetry/api";
 import { Hook } from "require-in-the-middle";
+import type { TargetHandler } from "./register/loader-hook.js";
 
 export const V1_PACKAGE = "@modelcontextprotocol/sdk";
-/** `_onrequest(request, extra)` has had this shape since 1.10. */
+/** The loader hook's target id for the v1 `Protocol` (see src/register/hook-targets.ts). */
+export const V1_HOOK_TARGET = "sdk-v1";
+/** `_onrequest(request, extra)` has had this shape since 1.10 (tested: test/compat). */
 export const V1_SUPPORTED_VERSIONS = [">=1.10.0 <2"];
+const V1_MIN_MINOR = 10;
 const ESM_PROTOCOL_FILE = `${V1_PACKAGE}/dist/esm/shared/protocol.js`;
 const CJS_PROTOCOL_MODULE = `${V1_PACKAGE}/dist/cjs/shared/protocol`;
 const CJS_PROTOCOL_IN_CACHE =
@@ -69,6 +77,16 @@ export function hookV1CommonJs(patcher: ProtocolPatcher): { unhook(): void } {
   });
 }
 
+/**
+ * Hook 5: the loader hook (src/register/loader-hook.ts) hands over the `Protocol` of every SDK
+ * copy loaded after it was installed, ESM or CommonJS, wherever the copy is installed.
+ */
+export function v1LoaderHookHandler(patcher: ProtocolPatcher): TargetHandler {
+  return (moduleExports, file) => {
+    if (isSupportedVersion(packageDirOf(file))) patcher.patch(moduleExports);
+  };
+}
+
 /** Hooks 3 and 4: protocol modules already loaded, and the ESM one this process would import. */
 export function patchLoadedV1(patcher: ProtocolPatcher): void {
   const cache = createRequire(SELF).cache;
@@ -111,14 +129,26 @@ function packageDirOf(file: string): string | undefined {
   return at === -1 ? undefined : file.slice(0, at);
 }
 
+/** Package folders already warned about, so that each unsupported copy is named once. */
+const warned = new Set<string>();
+
+/** Whether the SDK copy in `packageDir` is in range; a diag warning names it when it is not. */
 function isSupportedVersion(packageDir: string | undefined): boolean {
   if (!packageDir) return false;
+  let version: unknown;
   try {
-    const { version } = JSON.parse(readFileSync(path.join(packageDir, "package.json"), "utf8"));
-    const major = Number.parseInt(String(version), 10);
-    const minor = Number.parseInt(String(version).split(".")[1] ?? "", 10);
-    return major === 1 && minor >= 10;
+    version = JSON.parse(readFileSync(path.join(packageDir, "package.json"), "utf8")).version;
   } catch {
-    return false;
+    version = undefined;
   }
+  const [major, minor] = String(version).split(".").map((part) => Number.parseInt(part, 10));
+  if (major === 1 && (minor ?? 0) >= V1_MIN_MINOR) return true;
+  if (!warned.has(packageDir)) {
+    warned.add(packageDir);
+    diag.warn(
+      `mcpcat-otel: ${V1_PACKAGE} ${String(version).slice(0, 40)} at ${packageDir} is outside ` +
+        `the supported range ${V1_SUPPORTED_VERSIONS.join(" ")}; its requests are not traced`,
+    );
+  }
+  return false;
 }
