@@ -4,6 +4,7 @@ import { NodeSDK } from "@opentelemetry/sdk-node";
 import { McpInstrumentation } from "../instrumentation.js";
 import { installStderrDiagLogger } from "./diag-logger.js";
 import { flushOnExit } from "./flush-on-exit.js";
+import { unsupportedNodeMessage } from "./node-version.js";
 import { planFromEnv, withEnv } from "./plan.js";
 import { mcpcatProcessor, traceProcessorsFor } from "./span-processors.js";
 
@@ -20,6 +21,11 @@ export function startFromEnv(): NodeSDK | undefined {
   const registry = globalThis as { [STARTED]?: boolean };
   if (registry[STARTED]) return undefined;
   registry[STARTED] = true;
+  const tooOld = unsupportedNodeMessage();
+  if (tooOld) {
+    process.stderr.write(`${tooOld}\n`); // before any diag logger: one plain line, always shown
+    return undefined;
+  }
   try {
     installStderrDiagLogger();
     if (getBooleanFromEnv("OTEL_SDK_DISABLED")) {
