@@ -60,7 +60,10 @@ describe("register reaches a server installed outside the project, started from 
   ];
   for (const [title, how] of cases) {
     it(title, async () => {
-      const server = join(serverDir, title.startsWith("ESM") ? "stdio-server.mjs" : "stdio-server.cjs");
+      const server = join(
+        serverDir,
+        title.startsWith("ESM") ? "stdio-server.mjs" : "stdio-server.cjs",
+      );
       const { args, env } = how(server);
       const transport = new StdioClientTransport({
         command: process.execPath,

