@@ -3,8 +3,8 @@ import { ClientRequestTracer } from "./client-request.js";
 import { DEFAULT_MAX_CONTENT_LENGTH } from "./content.js";
 import { ENV, readBooleanEnv } from "./env.js";
 import { DEFAULT_IDENTIFY_TIMEOUT_MS } from "./identity.js";
-import type { ResolvedOptions } from "./request-span.js";
 import { installLoaderHook, subscribeToTarget } from "./register/loader-hook.js";
+import type { ResolvedOptions } from "./request-span.js";
 import {
   hookV1CommonJs,
   type ProtocolPatcher,
@@ -104,7 +104,7 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
 
   private patcher(): ProtocolPatcher {
     return {
-      patch: (moduleExports) => this.patchProtocol(moduleExports),
+      patch: (moduleExports, release) => this.patchProtocol(moduleExports, release),
       unpatch: (moduleExports) => {
         const prototype = protocolPrototypeOf(moduleExports);
         if (prototype && this._patched?.delete(prototype)) this.unwrapAll(prototype);
@@ -112,12 +112,10 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
     };
   }
 
-  private patchProtocol(moduleExports: unknown): void {
+  private patchProtocol(moduleExports: unknown, release: string): void {
     const prototype = protocolPrototypeOf(moduleExports);
     if (!prototype) {
-      this._diag.warn(
-        "an MCP SDK module has no Protocol with an _onrequest method; its requests are not traced",
-      );
+      this._diag.warn(`${release} has no Protocol with an _onrequest method: nothing is traced`);
       return;
     }
     if (isWrapped(prototype._onrequest)) return;
@@ -126,7 +124,9 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
     const missing = OPTIONAL.filter((name) => !has(name));
     const lost = missing.map((name) => UNTRACED[name]).filter(Boolean);
     if (lost.length > 0) {
-      this._diag.warn(`this MCP SDK's Protocol lacks ${missing.join(", ")}: ${lost.join("; ")}`);
+      this._diag.warn(
+        `${release}: its Protocol lacks ${missing.join(", ")}, so ${lost.join("; ")}`,
+      );
     }
     const requests = this.requests();
     // Without `_oncancel` (1.21 and older), a cancelled request is seen through its abort signal.

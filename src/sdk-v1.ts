@@ -18,11 +18,11 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
+import { diag } from "@opentelemetry/api";
 import {
   InstrumentationNodeModuleDefinition,
   InstrumentationNodeModuleFile,
 } from "@opentelemetry/instrumentation";
-import { diag } from "@opentelemetry/api";
 import { Hook } from "require-in-the-middle";
 import type { TargetHandler } from "./register/loader-hook.js";
 
@@ -45,7 +45,8 @@ const SELF = typeof __filename === "string" ? __filename : fileURLToPath(import.
 
 /** Patches (or unpatches) the `Protocol` class a protocol module exports. */
 export interface ProtocolPatcher {
-  patch(moduleExports: unknown): void;
+  /** `release` names the SDK copy (package and version) for warnings. */
+  patch(moduleExports: unknown, release: string): void;
   unpatch(moduleExports: unknown): void;
 }
 
@@ -54,8 +55,8 @@ export function v1ModuleDefinition(patcher: ProtocolPatcher): InstrumentationNod
   const file = new InstrumentationNodeModuleFile(
     ESM_PROTOCOL_FILE,
     V1_SUPPORTED_VERSIONS,
-    (moduleExports) => {
-      patcher.patch(moduleExports);
+    (moduleExports, moduleVersion) => {
+      patcher.patch(moduleExports, `${V1_PACKAGE} ${moduleVersion ?? "(unknown version)"}`);
       return moduleExports;
     },
     (moduleExports) => patcher.unpatch(moduleExports),
@@ -72,7 +73,8 @@ export function v1ModuleDefinition(patcher: ProtocolPatcher): InstrumentationNod
 /** Hook 2: CommonJS `require` of the SDK's protocol module, from any copy of the SDK. */
 export function hookV1CommonJs(patcher: ProtocolPatcher): { unhook(): void } {
   return new Hook([CJS_PROTOCOL_MODULE], { internals: true }, (moduleExports, _name, baseDir) => {
-    if (isSupportedVersion(baseDir)) patcher.patch(moduleExports);
+    const release = supportedRelease(baseDir);
+    if (release) patcher.patch(moduleExports, release);
     return moduleExports;
   });
 }
@@ -83,7 +85,8 @@ export function hookV1CommonJs(patcher: ProtocolPatcher): { unhook(): void } {
  */
 export function v1LoaderHookHandler(patcher: ProtocolPatcher): TargetHandler {
   return (moduleExports, file) => {
-    if (isSupportedVersion(packageDirOf(file))) patcher.patch(moduleExports);
+    const release = supportedRelease(packageDirOf(file));
+    if (release) patcher.patch(moduleExports, release);
   };
 }
 
@@ -92,15 +95,16 @@ export function patchLoadedV1(patcher: ProtocolPatcher): void {
   const cache = createRequire(SELF).cache;
   for (const [file, entry] of Object.entries(cache)) {
     if (entry?.exports && CJS_PROTOCOL_IN_CACHE.test(file)) {
-      if (isSupportedVersion(packageDirOf(file))) patcher.patch(entry.exports);
+      const release = supportedRelease(packageDirOf(file));
+      if (release) patcher.patch(entry.exports, release);
     }
   }
-  for (const exports of loadResolvableEsmProtocols()) patcher.patch(exports);
+  for (const [exports, release] of loadResolvableEsmProtocols()) patcher.patch(exports, release);
 }
 
 /** The ESM `protocol.js` of each SDK copy resolvable from the app (cwd) and from this package. */
-function loadResolvableEsmProtocols(): unknown[] {
-  const loaded: unknown[] = [];
+function loadResolvableEsmProtocols(): [unknown, string][] {
+  const loaded: [unknown, string][] = [];
   const seen = new Set<string>();
   const origins = [path.join(process.cwd(), "index.js"), SELF];
   for (const origin of origins) {
@@ -112,11 +116,12 @@ function loadResolvableEsmProtocols(): unknown[] {
       continue; // no SDK v1 resolvable from here
     }
     const esmFile = cjsFile.replace(/([\\/]dist[\\/])cjs([\\/])/, "$1esm$2");
-    if (esmFile === cjsFile || seen.has(esmFile) || !isSupportedVersion(packageDirOf(esmFile)))
-      continue;
+    if (esmFile === cjsFile || seen.has(esmFile)) continue;
+    const release = supportedRelease(packageDirOf(esmFile));
+    if (!release) continue;
     seen.add(esmFile);
     try {
-      loaded.push(require(esmFile));
+      loaded.push([require(esmFile), release]);
     } catch {
       // A Node without require(esm), or a broken install: hooks 1-3 still apply.
     }
@@ -132,17 +137,22 @@ function packageDirOf(file: string): string | undefined {
 /** Package folders already warned about, so that each unsupported copy is named once. */
 const warned = new Set<string>();
 
-/** Whether the SDK copy in `packageDir` is in range; a diag warning names it when it is not. */
-function isSupportedVersion(packageDir: string | undefined): boolean {
-  if (!packageDir) return false;
+/**
+ * The SDK copy in `packageDir` as "package version" when it is in range; undefined, and a diag
+ * warning naming it, when it is not.
+ */
+function supportedRelease(packageDir: string | undefined): string | undefined {
+  if (!packageDir) return undefined;
   let version: unknown;
   try {
     version = JSON.parse(readFileSync(path.join(packageDir, "package.json"), "utf8")).version;
   } catch {
     version = undefined;
   }
-  const [major, minor] = String(version).split(".").map((part) => Number.parseInt(part, 10));
-  if (major === 1 && (minor ?? 0) >= V1_MIN_MINOR) return true;
+  const [major, minor] = String(version)
+    .split(".")
+    .map((part) => Number.parseInt(part, 10));
+  if (major === 1 && (minor ?? 0) >= V1_MIN_MINOR) return `${V1_PACKAGE} ${version}`;
   if (!warned.has(packageDir)) {
     warned.add(packageDir);
     diag.warn(
@@ -150,5 +160,5 @@ function isSupportedVersion(packageDir: string | undefined): boolean {
         `the supported range ${V1_SUPPORTED_VERSIONS.join(" ")}; its requests are not traced`,
     );
   }
-  return false;
+  return undefined;
 }

@@ -43,7 +43,9 @@ export function installLoaderHook(): boolean {
   if (slot.installed) return true;
   const registerHooks = (nodeModule as { registerHooks?: RegisterHooks }).registerHooks;
   if (typeof registerHooks !== "function") {
-    diag.debug("mcpcat-otel: module.registerHooks is missing; MCP SDK copies are reached only from the app's cwd");
+    diag.debug(
+      "mcpcat-otel: module.registerHooks is missing; MCP SDK copies are reached only from the app's cwd",
+    );
     return false;
   }
   try {
@@ -103,7 +105,10 @@ function newSlot(): HookSlot {
   return {
     installed: false,
     loaded(targetId, moduleExports, where) {
-      const file = typeof where === "string" && where.startsWith("file:") ? fileURLToPath(where) : String(where);
+      const file =
+        typeof where === "string" && where.startsWith("file:")
+          ? fileURLToPath(where)
+          : String(where);
       const list = seen.get(targetId) ?? [];
       list.push({ moduleExports, file });
       seen.set(targetId, list);
@@ -113,7 +118,8 @@ function newSlot(): HookSlot {
       const set = handlers.get(targetId) ?? new Set();
       set.add(handler);
       handlers.set(targetId, set);
-      for (const { moduleExports, file } of seen.get(targetId) ?? []) call(handler, moduleExports, file);
+      for (const { moduleExports, file } of seen.get(targetId) ?? [])
+        call(handler, moduleExports, file);
       return () => set.delete(handler);
     },
   };
