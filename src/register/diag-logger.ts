@@ -38,7 +38,10 @@ function foldDuplicateRegistrations(
 ) {
   let told = false;
   return (message: string, ...args: unknown[]): void => {
-    if (typeof message !== "string" || !DUPLICATE.test(message)) return error(message, ...args);
+    if (typeof message !== "string" || !DUPLICATE.test(message)) {
+      error(message, ...args);
+      return;
+    }
     if (told) return;
     told = true;
     warn(

@@ -41,7 +41,7 @@ export function appendNotifier(
 export function localNameOf(source: string, name: string): string | undefined {
   if (!IDENTIFIER.test(name)) return undefined;
   const declared = new RegExp(
-    `(?:^|[\\s;}])export\\s+(?:declare\\s+)?(?:class|function\\*?|const|let|var)\\s+${escape(name)}(?![\\w$])`,
+    `(?:^|[\\s;}])export\\s+(?:declare\\s+)?(?:class|function\\*?|const|let|var)\\s+${escapeRegExp(name)}(?![\\w$])`,
   );
   if (declared.test(source)) return name;
   for (const clause of source.matchAll(/(?:^|[\s;}])export\s*\{([^}]*)\}(\s*from\b)?/g)) {
@@ -54,6 +54,6 @@ export function localNameOf(source: string, name: string): string | undefined {
   return undefined;
 }
 
-function escape(name: string): string {
+function escapeRegExp(name: string): string {
   return name.replace(/\$/g, "\\$");
 }
