@@ -36,6 +36,10 @@ it("installs one copy of each @opentelemetry package next to sdk-node", async ()
     {},
   );
   expect(probe.stderr).toBe("function");
+  // The `mcpcat-otel` command is linked, and runs.
+  const help = await runNode([join(app, "node_modules", ".bin", "mcpcat-otel"), "--help"], {});
+  expect(help.stderr).toMatch(/^usage: mcpcat-otel <command>/);
+  expect(help.code).toBe(0);
 }, 240_000);
 
 /** Every `@opentelemetry/*` package folder below another package's own node_modules. */

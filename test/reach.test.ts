@@ -20,6 +20,7 @@ import {
 
 const REGISTER_ESM = join(ROOT, "dist", "register.mjs");
 const REGISTER_CJS = join(ROOT, "dist", "register.cjs");
+const CLI = join(ROOT, "dist", "cli.mjs");
 let serverDir: string;
 let elsewhere: string;
 beforeAll(async () => {
@@ -56,6 +57,14 @@ describe("register reaches a server installed outside the project, started from 
     [
       "CommonJS, NODE_OPTIONS=-r",
       (s) => ({ args: [s], env: { NODE_OPTIONS: `--require=${JSON.stringify(REGISTER_CJS)}` } }),
+    ],
+    [
+      "ESM, through the mcpcat-otel command",
+      (s) => ({ args: [CLI, process.execPath, s], env: {} }),
+    ],
+    [
+      "CommonJS, through the mcpcat-otel command (it preloads with --import)",
+      (s) => ({ args: [CLI, process.execPath, s], env: {} }),
     ],
   ];
   for (const [title, how] of cases) {
