@@ -46,7 +46,7 @@ const otlpEnv = () => ({
   OTEL_BSP_SCHEDULE_DELAY: "50",
 });
 
-describe("register reaches a server installed outside the project, started from another cwd", () => {
+describe("a server installed outside the project, started from another cwd, is traced", () => {
   const cases: [string, (server: string) => { args: string[]; env: Record<string, string> }][] = [
     ["ESM, --import by absolute path", (s) => ({ args: ["--import", REGISTER_ESM, s], env: {} })],
     ["CommonJS, -r by absolute path", (s) => ({ args: ["-r", REGISTER_CJS, s], env: {} })],
@@ -65,6 +65,10 @@ describe("register reaches a server installed outside the project, started from 
     [
       "CommonJS, through the mcpcat-otel command (it preloads with --import)",
       (s) => ({ args: [CLI, process.execPath, s], env: {} }),
+    ],
+    [
+      "ESM, the app's own NodeSDK with McpInstrumentation, preloaded by path (no register)",
+      (s) => ({ args: ["--import", join(FIXTURES, "otel-setup.mjs"), s], env: {} }),
     ],
   ];
   for (const [title, how] of cases) {
@@ -93,7 +97,10 @@ describe("register reaches a server installed outside the project, started from 
       await client.close();
       expect(serverSpans().map((span) => span.name)).toEqual(["initialize", "tools/call echo"]);
       for (const span of serverSpans()) {
-        expect(span.resource["service.name"]).toBe("outside");
+        // otel-setup.mjs names its service in code, which wins over OTEL_SERVICE_NAME.
+        expect(span.resource["service.name"]).toBe(
+          title.includes("own NodeSDK") ? "fixture" : "outside",
+        );
         expect(span.attributes["mcp.server.name"]).toBe("register-fixture");
       }
       expect(stderr).not.toMatch(/\[otel (error|warn)\]/);
