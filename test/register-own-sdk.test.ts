@@ -35,3 +35,23 @@ it("says in one line that the app's own SDK is not used; register's spans still 
   const names = new Set(receiver.spans.map((s) => s.resource["service.name"]));
   expect([...names]).toEqual(["from-env"]);
 });
+
+it("preloaded after the app's own SDK: adds McpInstrumentation to it, in one line", async () => {
+  const run = await runNode(
+    ["--import", "./sdk-only-setup.mjs", "--import", "mcpcat-otel/register", "esm-static.mjs"],
+    cleanEnv({
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_METRICS_EXPORTER: "none",
+      OTEL_LOGS_EXPORTER: "none",
+    }),
+  );
+  expect(run.stderr.trim().split("\n")).toEqual([
+    "[otel warn] mcpcat-otel/register: an OpenTelemetry SDK is already started in this " +
+      "process; register starts none and adds McpInstrumentation to it",
+  ]);
+  expect(run.code).toBe(0);
+  await until(() => receiver.spans.some((s) => s.kind === 2), "SERVER spans");
+  expect([...new Set(receiver.spans.map((s) => s.resource["service.name"]))]).toEqual([
+    "the-apps-own-name",
+  ]);
+});

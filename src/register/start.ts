@@ -1,4 +1,4 @@
-import { diag } from "@opentelemetry/api";
+import { diag, ProxyTracerProvider, trace } from "@opentelemetry/api";
 import { getBooleanFromEnv } from "@opentelemetry/core";
 import { NodeSDK } from "@opentelemetry/sdk-node";
 import { McpInstrumentation } from "../instrumentation.js";
@@ -23,13 +23,26 @@ export function startFromEnv(): NodeSDK | undefined {
   registry[STARTED] = true;
   const tooOld = unsupportedNodeMessage();
   if (tooOld) {
-    process.stderr.write(`${tooOld}\n`); // before any diag logger: one plain line, always shown
+    try {
+      process.stderr.write(`${tooOld}\n`); // before any diag logger: one plain line, always shown
+    } catch {
+      // stderr closed: nothing else to tell
+    }
     return undefined;
   }
   try {
     installStderrDiagLogger();
     if (getBooleanFromEnv("OTEL_SDK_DISABLED")) {
       diag.info("mcpcat-otel/register: OTEL_SDK_DISABLED is set; nothing started");
+      return undefined;
+    }
+    if (tracerProviderRegistered()) {
+      // Preloaded after the app's own SDK: a second one could not register its globals.
+      diag.warn(
+        "mcpcat-otel/register: an OpenTelemetry SDK is already started in this process; " +
+          "register starts none and adds McpInstrumentation to it",
+      );
+      new McpInstrumentation();
       return undefined;
     }
     const plan = planFromEnv();
@@ -61,4 +74,15 @@ export function startFromEnv(): NodeSDK | undefined {
     );
     return undefined;
   }
+}
+
+/**
+ * Whether a tracer provider is registered already. The API registers its `ProxyTracerProvider`
+ * and delegates to the real one; with none, the delegate is the API's no-op singleton, which a
+ * fresh proxy returns too.
+ */
+function tracerProviderRegistered(): boolean {
+  const provider = trace.getTracerProvider();
+  const delegate = provider instanceof ProxyTracerProvider ? provider.getDelegate() : provider;
+  return delegate !== new ProxyTracerProvider().getDelegate();
 }
