@@ -1,9 +1,10 @@
 import { defineConfig } from "tsup";
 
 // Dual ESM + CommonJS build with types. `shims` turns `import.meta.url` into its CommonJS
-// equivalent in the .cjs output (src/sdk-v1.ts resolves the SDK from it).
+// equivalent in the .cjs output (src/sdk-v1.ts resolves the SDK from it). src/cli.ts is the
+// `mcpcat-otel` command (package.json `bin` uses its .mjs build).
 export default defineConfig({
-  entry: ["src/index.ts", "src/register.ts"],
+  entry: ["src/index.ts", "src/register.ts", "src/hook.ts", "src/cli.ts"],
   format: ["esm", "cjs"],
   dts: true,
   shims: true,

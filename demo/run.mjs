@@ -48,6 +48,11 @@ function ensureBuilt() {
 }
 
 async function main() {
+  const [major, minor] = process.versions.node.split(".").map(Number);
+  if (major < 22 || (major === 22 && minor < 15)) {
+    process.stderr.write(`mcpcat-otel needs Node >= 22.15; this is ${process.versions.node}\n`);
+    return 1;
+  }
   const options = parseArgs(process.argv.slice(2));
   if (options.help) {
     console.log("usage: npm run demo [-- --otlp <collector url>]");

@@ -7,11 +7,14 @@ import { ENV, readBooleanEnv } from "./env.js";
 import { DEFAULT_IDENTIFY_TIMEOUT_MS } from "./identity.js";
 import { McpMetrics } from "./metrics.js";
 import { type McpNotification, NotificationTracer } from "./notification-spans.js";
+import { installLoaderHook, subscribeToTarget } from "./register/loader-hook.js";
 import type { ResolvedOptions } from "./request-span.js";
 import {
   hookV1CommonJs,
   type ProtocolPatcher,
   patchLoadedV1,
+  V1_HOOK_TARGET,
+  v1LoaderHookHandler,
   v1ModuleDefinition,
 } from "./sdk-v1.js";
 import {
@@ -20,6 +23,7 @@ import {
   patchLoadedV2,
   patchV2Root,
   tracedListen,
+  V2_HOOK_TARGETS,
   type V2ProtocolPatcher,
   v1ShapedExtra,
 } from "./sdk-v2.js";
@@ -48,7 +52,11 @@ type SendViaCodec = (
   request: McpRequest,
   ...rest: unknown[]
 ) => Promise<unknown>;
-/** The `Protocol` methods wrapped: requests in and out, cancellations in, the connection closing. */
+/**
+ * The `Protocol` methods wrapped: requests in and out, cancellations in, the connection closing.
+ * Only `_onrequest` is required; the others are wrapped where a release has them (1.21 has no
+ * `_oncancel`: its cancelled requests are seen through their abort signal instead).
+ */
 interface ProtocolPrototype {
   _onrequest: OnRequest;
   _oncancel: OnCancel;
@@ -57,10 +65,18 @@ interface ProtocolPrototype {
   _requestWithSchemaViaCodec: SendViaCodec;
 }
 type Generation = "v1" | "v2";
-const WRAPPED = {
-  v1: ["_onrequest", "_oncancel", "_onclose", "request"],
-  v2: ["_onrequest", "_oncancel", "_onclose", "_requestWithSchemaViaCodec"],
+const OPTIONAL = {
+  v1: ["_oncancel", "_onclose", "request"],
+  v2: ["_oncancel", "_onclose", "_requestWithSchemaViaCodec"],
 } as const;
+type Optional = (typeof OPTIONAL)[Generation][number];
+/** What is lost without each optional method, for the warning ("" when nothing is). */
+const UNTRACED: Record<Optional, string> = {
+  _oncancel: "",
+  _onclose: "requests left unanswered when the connection closes do not end their spans",
+  request: "outgoing requests get no CLIENT spans",
+  _requestWithSchemaViaCodec: "outgoing requests get no CLIENT spans",
+};
 /** Wrapped where present, for `captureNotifications` (which decides per message, at run time). */
 const NOTIFICATION_METHODS = ["_onnotification", "notification"] as const;
 
@@ -83,6 +99,7 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
   declare private _sentRequests: ClientRequestTracer | undefined;
   declare private _cjsHook: { unhook(): void } | undefined;
   declare private _v2CjsHook: { unhook(): void } | undefined;
+  declare private _unsubscribe: (() => void)[] | undefined;
   declare private _patched: Map<ProtocolPrototype, Generation> | undefined;
   declare private _listenPatched: Set<object> | undefined;
   declare private _metrics: McpMetrics;
@@ -109,6 +126,22 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
   override enable(): void {
     super.enable();
     try {
+      // Every SDK copy loaded from now on, wherever it is installed (both generations).
+      if (installLoaderHook() && !this._unsubscribe) {
+        this._unsubscribe = [
+          subscribeToTarget(V1_HOOK_TARGET, v1LoaderHookHandler(this.patcher())),
+          ...V2_HOOK_TARGETS.map((id) =>
+            subscribeToTarget(id, (rootExports) => this.patchV2Root(rootExports)),
+          ),
+        ];
+      }
+    } catch (error) {
+      this._diag.error(
+        "could not install the loader hook; copies outside the app are not reached",
+        error,
+      );
+    }
+    try {
       this._cjsHook ??= hookV1CommonJs(this.patcher());
       patchLoadedV1(this.patcher());
     } catch (error) {
@@ -134,6 +167,8 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
 
   override disable(): void {
     super.disable();
+    for (const unsubscribe of this._unsubscribe ?? []) unsubscribe();
+    this._unsubscribe = undefined;
     this._cjsHook?.unhook();
     this._cjsHook = undefined;
     this._v2CjsHook?.unhook();
@@ -148,9 +183,9 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
 
   private patcher(): ProtocolPatcher {
     return {
-      patch: (moduleExports) => this.patchProtocol(moduleExports, "v1"),
+      patch: (moduleExports, release) => this.patchProtocol(moduleExports, "v1", release),
       unpatch: (moduleExports) => {
-        const prototype = protocolPrototypeOf(moduleExports, "v1");
+        const prototype = protocolPrototypeOf(moduleExports);
         if (prototype && this._patched?.delete(prototype)) this.unwrapAll(prototype, "v1");
       },
     };
@@ -159,7 +194,7 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
   private v2Patcher(): V2ProtocolPatcher {
     return {
       patch: (moduleExports) => {
-        this.patchProtocol(moduleExports, "v2");
+        this.patchProtocol(moduleExports, "v2", "MCP SDK v2");
         const client = moduleExports.Client?.prototype as { listen: Listen } | undefined;
         if (typeof client?.listen !== "function" || isWrapped(client.listen)) return;
         const sent = this.sentRequests();
@@ -170,20 +205,33 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
     };
   }
 
-  private patchProtocol(moduleExports: unknown, generation: Generation): void {
-    const prototype = protocolPrototypeOf(moduleExports, generation);
+  private patchProtocol(moduleExports: unknown, generation: Generation, release: string): void {
+    const prototype = protocolPrototypeOf(moduleExports);
     if (!prototype) {
-      this._diag.debug(
-        "module has no Protocol with the methods we wrap; SDK version not supported",
-      );
+      this._diag.warn(`${release} has no Protocol with an _onrequest method: nothing is traced`);
       return;
     }
     if (isWrapped(prototype._onrequest)) return;
+    const has = (name: Optional) =>
+      typeof (prototype as Partial<ProtocolPrototype>)[name] === "function";
+    const missing = OPTIONAL[generation].filter((name) => !has(name));
+    const lost = missing.map((name) => UNTRACED[name]).filter(Boolean);
+    if (lost.length > 0) {
+      this._diag.warn(
+        `${release}: its Protocol lacks ${missing.join(", ")}, so ${lost.join("; ")}`,
+      );
+    }
     const requests = this.requests();
+    const sent = this.sentRequests();
+    // Without `_oncancel` (1.21 and older), a cancelled request is seen through its abort signal.
+    const watchAbort = !has("_oncancel");
     this._wrap(prototype, "_onrequest", (original: OnRequest) => {
       if (generation === "v1") {
         return function _onrequest(this: ProtocolLike, request: McpRequest, extra?: unknown) {
-          requests.handle(this, request, extra, () => original.call(this, request, extra));
+          requests.handle(this, request, extra, () => {
+            original.call(this, request, extra);
+            if (watchAbort) endOnAbort(this, request, requests);
+          });
         };
       }
       return function _onrequest(this: ProtocolLike, request: McpRequest, extra?: unknown) {
@@ -195,26 +243,29 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
     });
     // Cancelled and orphaned requests get no response; these end their spans, at no cost to
     // the requests that do get one.
-    this._wrap(prototype, "_oncancel", (original: OnCancel) => {
-      return function _oncancel(this: ProtocolLike, notification) {
-        const result = original.call(this, notification);
-        requests.cancelled(this, notification?.params?.requestId);
-        return result;
-      };
-    });
-    const sent = this.sentRequests();
-    this._wrap(prototype, "_onclose", (original: OnClose) => {
-      return function _onclose(this: ProtocolLike) {
-        const transport = this._transport;
-        try {
-          original.call(this);
-        } finally {
-          requests.closed(transport);
-          sent.closed(transport);
-        }
-      };
-    });
-    if (generation === "v1") {
+    if (!watchAbort) {
+      this._wrap(prototype, "_oncancel", (original: OnCancel) => {
+        return function _oncancel(this: ProtocolLike, notification) {
+          const result = original.call(this, notification);
+          requests.cancelled(this, notification?.params?.requestId);
+          return result;
+        };
+      });
+    }
+    if (has("_onclose")) {
+      this._wrap(prototype, "_onclose", (original: OnClose) => {
+        return function _onclose(this: ProtocolLike) {
+          const transport = this._transport;
+          try {
+            original.call(this);
+          } finally {
+            requests.closed(transport);
+            sent.closed(transport);
+          }
+        };
+      });
+    }
+    if (generation === "v1" && has("request")) {
       this._wrap(prototype, "request", (original: SendRequest) => {
         return function request(this: ProtocolLike, outgoing: McpRequest, ...rest: unknown[]) {
           return sent.send(this, outgoing, (withContext) =>
@@ -222,7 +273,7 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
           );
         };
       });
-    } else {
+    } else if (generation === "v2" && has("_requestWithSchemaViaCodec")) {
       this._wrap(prototype, "_requestWithSchemaViaCodec", (original: SendViaCodec) => {
         return function _requestWithSchemaViaCodec(
           this: ProtocolLike,
@@ -273,7 +324,9 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
   }
 
   private unwrapAll(prototype: ProtocolPrototype, generation: Generation): void {
-    for (const name of WRAPPED[generation]) this._unwrap(prototype, name);
+    for (const name of ["_onrequest", ...OPTIONAL[generation]] as const) {
+      if (isWrapped(prototype[name])) this._unwrap(prototype, name);
+    }
     const target = prototype as unknown as Record<string, unknown>;
     for (const name of NOTIFICATION_METHODS) {
       if (isWrapped(target[name])) this._unwrap(target, name);
@@ -301,15 +354,17 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
   }
 }
 
-function protocolPrototypeOf(
-  moduleExports: unknown,
-  generation: Generation,
-): ProtocolPrototype | undefined {
+function protocolPrototypeOf(moduleExports: unknown): ProtocolPrototype | undefined {
   const prototype = (moduleExports as { Protocol?: { prototype?: ProtocolPrototype } } | undefined)
     ?.Protocol?.prototype;
-  return prototype && WRAPPED[generation].every((name) => typeof prototype[name] === "function")
-    ? prototype
-    : undefined;
+  return typeof prototype?._onrequest === "function" ? prototype : undefined;
+}
+
+/** Ends the span of `request` if the SDK aborts its handler (a `notifications/cancelled`). */
+function endOnAbort(protocol: ProtocolLike, request: McpRequest, requests: ServerRequestTracer) {
+  const id = request?.id;
+  const signal = protocol._requestHandlerAbortControllers?.get(id)?.signal;
+  signal?.addEventListener("abort", () => requests.cancelled(protocol, id), { once: true });
 }
 
 function resolveOptions(config: McpInstrumentationConfig): ResolvedOptions {

@@ -25,6 +25,8 @@ import type { ProtocolLike } from "./server-request.js";
 import type { McpRequest, McpRequestExtra } from "./types.js";
 
 export const V2_PACKAGES = ["@modelcontextprotocol/server", "@modelcontextprotocol/client"];
+/** The loader hook's targets for the two packages' root entries (src/register/hook-targets.ts). */
+export const V2_HOOK_TARGETS = ["server-v2", "client-v2"] as const;
 /** The root entry files of both packages, both builds: what a loader hook should watch. */
 export const V2_ROOT_FILE =
   /[\\/]@modelcontextprotocol[\\/](?:server|client)[\\/]dist[\\/]index\.(?:cjs|mjs)$/;

@@ -8,7 +8,7 @@ import { diagLogLevelFromString, getStringFromEnv } from "@opentelemetry/core";
  * uses for JSON-RPC: one `OTEL_LOG_LEVEL=debug` would break the protocol.
  */
 export class StderrDiagLogger implements DiagLogger {
-  error = write("error");
+  error = foldDuplicateRegistrations(write("error"), write("warn"));
   warn = write("warn");
   info = write("info");
   debug = write("debug");
@@ -22,6 +22,33 @@ function write(level: string) {
     } catch {
       // stderr closed: nothing else to tell.
     }
+  };
+}
+
+const DUPLICATE = /@opentelemetry\/api: Attempted duplicate registration of API/;
+
+/**
+ * The app started an OpenTelemetry SDK of its own under `register`: the API then logs one
+ * "duplicate registration" stack trace per global (context, propagation, trace, ...), and the
+ * app's settings (its service name among them) silently do not apply. One line says so instead.
+ */
+function foldDuplicateRegistrations(
+  error: (message: string, ...args: unknown[]) => void,
+  warn: (message: string, ...args: unknown[]) => void,
+) {
+  let told = false;
+  return (message: string, ...args: unknown[]): void => {
+    if (typeof message !== "string" || !DUPLICATE.test(message)) {
+      error(message, ...args);
+      return;
+    }
+    if (told) return;
+    told = true;
+    warn(
+      "mcpcat-otel/register: the app starts an OpenTelemetry SDK of its own; register's, set up " +
+        "from the environment, stays in charge and the app's (its service name, exporters) is " +
+        "not used. Use one: drop the register preload, or add McpInstrumentation to the app's NodeSDK",
+    );
   };
 }
 

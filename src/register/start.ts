@@ -1,9 +1,10 @@
-import { diag } from "@opentelemetry/api";
+import { diag, ProxyTracerProvider, trace } from "@opentelemetry/api";
 import { getBooleanFromEnv } from "@opentelemetry/core";
 import { NodeSDK } from "@opentelemetry/sdk-node";
 import { McpInstrumentation } from "../instrumentation.js";
 import { installStderrDiagLogger } from "./diag-logger.js";
 import { flushOnExit } from "./flush-on-exit.js";
+import { unsupportedNodeMessage } from "./node-version.js";
 import { planFromEnv, withEnv } from "./plan.js";
 import { mcpcatProcessor, traceProcessorsFor } from "./span-processors.js";
 
@@ -20,10 +21,28 @@ export function startFromEnv(): NodeSDK | undefined {
   const registry = globalThis as { [STARTED]?: boolean };
   if (registry[STARTED]) return undefined;
   registry[STARTED] = true;
+  const tooOld = unsupportedNodeMessage();
+  if (tooOld) {
+    try {
+      process.stderr.write(`${tooOld}\n`); // before any diag logger: one plain line, always shown
+    } catch {
+      // stderr closed: nothing else to tell
+    }
+    return undefined;
+  }
   try {
     installStderrDiagLogger();
     if (getBooleanFromEnv("OTEL_SDK_DISABLED")) {
       diag.info("mcpcat-otel/register: OTEL_SDK_DISABLED is set; nothing started");
+      return undefined;
+    }
+    if (tracerProviderRegistered()) {
+      // Preloaded after the app's own SDK: a second one could not register its globals.
+      diag.warn(
+        "mcpcat-otel/register: an OpenTelemetry SDK is already started in this process; " +
+          "register starts none and adds McpInstrumentation to it",
+      );
+      new McpInstrumentation();
       return undefined;
     }
     const plan = planFromEnv();
@@ -55,4 +74,15 @@ export function startFromEnv(): NodeSDK | undefined {
     );
     return undefined;
   }
+}
+
+/**
+ * Whether a tracer provider is registered already. The API registers its `ProxyTracerProvider`
+ * and delegates to the real one; with none, the delegate is the API's no-op singleton, which a
+ * fresh proxy returns too.
+ */
+function tracerProviderRegistered(): boolean {
+  const provider = trace.getTracerProvider();
+  const delegate = provider instanceof ProxyTracerProvider ? provider.getDelegate() : provider;
+  return delegate !== new ProxyTracerProvider().getDelegate();
 }

