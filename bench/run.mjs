@@ -6,6 +6,7 @@
 //   --only=a,b       only these configurations (plus the uninstrumented baseline)
 //   --rounds=N       override the number of rounds
 //   --skip-memory, --skip-export, --skip-server, --skip-paired
+//   --baseline=PATH  another build's dist/index.mjs (main before a change) as a paired condition
 //   --json=PATH      also write the raw results there; --no-write: leave bench/ untouched
 //   --no-build       measure dist/ as it is (by default the package is built first)
 //   --render=PATH    only re-write RESULTS.md and chart.svg from a results.json (after editing
@@ -39,6 +40,7 @@ function parseArgs(argv) {
     else if (k === "no-write") opts.noWrite = true;
     else if (k === "no-build") opts["no-build"] = true;
     else if (k === "render") opts.render = v;
+    else if (k === "baseline") opts.baseline = v;
     else if (k.startsWith("skip-")) opts[k] = true;
     else throw new Error(`unknown option ${a}`);
   }
@@ -160,7 +162,12 @@ async function main() {
     log(
       `paired comparison in one process: ${mode.paired.blocks} blocks of ${mode.paired.calls} calls`,
     );
-    paired = await runJob({ ...baseJob(), kind: "paired", ...mode.paired });
+    paired = await runJob({
+      ...baseJob(),
+      kind: "paired",
+      ...mode.paired,
+      baseline: opts.baseline,
+    });
   }
 
   const memory = [];

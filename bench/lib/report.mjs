@@ -122,6 +122,8 @@ const PAIR_LABEL = {
   "bare-span": "bare span (floor)",
   "bare-span-attrs": "bare span + the same 13 attributes",
   "mcpcat-otel": "McpInstrumentation (defaults)",
+  "mcpcat-otel+metrics": "McpInstrumentation, metrics on",
+  "mcpcat-otel-baseline": "McpInstrumentation before (--baseline build)",
 };
 
 function pairedRows(p) {
