@@ -15,31 +15,14 @@ import {
 } from "./attributes.js";
 import { MAX_SHORT_TEXT_LENGTH } from "./content.js";
 import { isModernRevision } from "./era.js";
+import type { ResolvedOptions, SendingProtocol, TransportLike } from "./internal-types.js";
 import type { McpMetrics } from "./metrics.js";
 import { withContextInMeta } from "./propagation.js";
-import { RequestSpan, type ResolvedOptions } from "./request-span.js";
+import { RequestSpan } from "./request-span.js";
 import { ATTR_MCP_RESOURCE_URI, ATTR_SERVER_ADDRESS, ATTR_SERVER_PORT } from "./semconv.js";
-import type { ProtocolLike } from "./server-request.js";
-import {
-  connectionStateOf,
-  knownConnectionState,
-  sessionIdOf,
-  type TransportLike,
-} from "./session.js";
+import { connectionStateOf, knownConnectionState, sessionIdOf } from "./session.js";
 import { startTarget, takeResourceUri } from "./start-bounds.js";
 import type { McpRequest } from "./types.js";
-
-/** The parts of an SDK `Protocol` a sent request reads, beyond what a handled one does. */
-interface SendingProtocol extends ProtocolLike {
-  /** The id the SDK gives the next request it sends. */
-  _requestMessageId?: number;
-  /** The SDK's handlers of awaited responses, by request id. */
-  _responseHandlers?: Map<number, (response: unknown) => void>;
-  /** On a `Server`: the client's info from `initialize`. */
-  _clientVersion?: { name?: string; version?: string };
-  /** SDK v2: the protocol version this side negotiated (a modern one has no session). */
-  _negotiatedProtocolVersion?: string;
-}
 
 /**
  * Makes one CLIENT span per request a `Client` (or a `Server`, for server-initiated requests

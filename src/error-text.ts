@@ -7,7 +7,8 @@ import {
   MAX_NAME_LENGTH,
   truncate,
 } from "./content.js";
-import type { JsonRpcResponse, RequestSpan } from "./request-span.js";
+import type { JsonRpcResponse } from "./internal-types.js";
+import type { RequestSpan } from "./request-span.js";
 import { ERROR_TYPE_VALUE_OTHER } from "./semconv.js";
 
 /**

@@ -5,10 +5,22 @@ import { ClientRequestTracer } from "./client-request.js";
 import { DEFAULT_MAX_CONTENT_LENGTH } from "./content.js";
 import { ENV, readBooleanEnv } from "./env.js";
 import { DEFAULT_IDENTIFY_TIMEOUT_MS } from "./identity.js";
+import type {
+  McpNotification,
+  OnCancel,
+  OnClose,
+  OnNotification,
+  OnRequest,
+  ProtocolLike,
+  ProtocolPrototype,
+  ResolvedOptions,
+  SendNotification,
+  SendRequest,
+  SendViaCodec,
+} from "./internal-types.js";
 import { McpMetrics } from "./metrics.js";
-import { type McpNotification, NotificationTracer } from "./notification-spans.js";
+import { NotificationTracer } from "./notification-spans.js";
 import { installLoaderHook, subscribeToTarget } from "./register/loader-hook.js";
-import type { ResolvedOptions } from "./request-span.js";
 import {
   hookV1CommonJs,
   type ProtocolPatcher,
@@ -27,43 +39,10 @@ import {
   type V2ProtocolPatcher,
   v1ShapedExtra,
 } from "./sdk-v2.js";
-import { type ProtocolLike, ServerRequestTracer } from "./server-request.js";
+import { ServerRequestTracer } from "./server-request.js";
 import type { McpInstrumentationConfig, McpRequest } from "./types.js";
 import { PACKAGE_NAME, PACKAGE_VERSION } from "./version.js";
 
-type OnRequest = (this: ProtocolLike, request: McpRequest, extra?: unknown) => void;
-type OnCancel = (this: ProtocolLike, notification: { params?: { requestId?: unknown } }) => unknown;
-type OnClose = (this: ProtocolLike) => void;
-type OnNotification = (this: ProtocolLike, notification: McpNotification) => void;
-type SendNotification = (
-  this: ProtocolLike,
-  notification: McpNotification,
-  ...rest: unknown[]
-) => Promise<void>;
-type SendRequest = (
-  this: ProtocolLike,
-  request: McpRequest,
-  ...rest: unknown[]
-) => Promise<unknown>;
-/** v2's funnel for every request sent: `(codec, request, resultSchema, options)`. */
-type SendViaCodec = (
-  this: ProtocolLike,
-  codec: unknown,
-  request: McpRequest,
-  ...rest: unknown[]
-) => Promise<unknown>;
-/**
- * The `Protocol` methods wrapped: requests in and out, cancellations in, the connection closing.
- * Only `_onrequest` is required; the others are wrapped where a release has them (1.21 has no
- * `_oncancel`: its cancelled requests are seen through their abort signal instead).
- */
-interface ProtocolPrototype {
-  _onrequest: OnRequest;
-  _oncancel: OnCancel;
-  _onclose: OnClose;
-  request: SendRequest;
-  _requestWithSchemaViaCodec: SendViaCodec;
-}
 type Generation = "v1" | "v2";
 const OPTIONAL = {
   v1: ["_oncancel", "_onclose", "request"],
@@ -373,7 +352,7 @@ function resolveOptions(config: McpInstrumentationConfig): ResolvedOptions {
     stateless: config.stateless ?? readBooleanEnv(ENV.stateless),
     captureContent: config.captureContent ?? readBooleanEnv(ENV.captureContent) ?? false,
     maxContentLength: positiveOr(config.maxContentLength, DEFAULT_MAX_CONTENT_LENGTH),
-    identifyTimeoutMs: positiveOr(config.identifyTimeoutMs, DEFAULT_IDENTIFY_TIMEOUT_MS),
+    asyncWorkTimeoutMs: positiveOr(config.identifyTimeoutMs, DEFAULT_IDENTIFY_TIMEOUT_MS),
     sessionIdHashKey: config.sessionIdExport === "raw" ? undefined : sessionIdKeyOf(config),
   };
 }

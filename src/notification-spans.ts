@@ -16,23 +16,21 @@ import {
   trace,
 } from "@opentelemetry/api";
 import { requestAttributes, spanNameOf } from "./attributes.js";
+import type {
+  McpNotification,
+  ProtocolLike,
+  ResolvedOptions,
+  TransportLike,
+} from "./internal-types.js";
 import { parentFromMeta, withContextInMeta } from "./propagation.js";
-import type { ResolvedOptions } from "./request-span.js";
 import {
   ATTR_ERROR_TYPE,
   ATTR_MCPCAT_SERVER_NAME,
   ATTR_MCPCAT_SERVER_VERSION,
   ERROR_TYPE_VALUE_OTHER,
 } from "./semconv.js";
-import type { ProtocolLike } from "./server-request.js";
-import { type ConnectionState, sessionIdOf, type TransportLike } from "./session.js";
+import { type ConnectionState, sessionIdOf } from "./session.js";
 import type { McpRequest } from "./types.js";
-
-/** A JSON-RPC notification: a request without an id. */
-export interface McpNotification {
-  method: string;
-  params?: Record<string, unknown> & { _meta?: Record<string, unknown> };
-}
 
 type ConnectionOf = (
   protocol: ProtocolLike,

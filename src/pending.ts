@@ -1,10 +1,8 @@
 import { context, type DiagLogger, trace } from "@opentelemetry/api";
-import type { JsonRpcResponse, RequestSpan } from "./request-span.js";
-import type { ProtocolLike } from "./server-request.js";
+import type { JsonRpcResponse, ProtocolLike, RequestId } from "./internal-types.js";
+import type { RequestSpan } from "./request-span.js";
 import { type ConnectionState, knownConnectionState } from "./session.js";
 import type { McpRequest } from "./types.js";
-
-export type RequestId = string | number;
 
 /** A connection whose responses are watched: it has its map of pending requests. */
 export interface PendingConnection extends ConnectionState {

@@ -16,6 +16,7 @@ import {
   userIntentOf,
 } from "./content.js";
 import { recordErrorText, recordFailure, recordJsonRpcError } from "./error-text.js";
+import type { JsonRpcResponse, ResolvedOptions } from "./internal-types.js";
 import type { McpMetrics, Outcome } from "./metrics.js";
 import {
   ATTR_ERROR_TYPE,
@@ -31,28 +32,10 @@ import {
   ERROR_TYPE_VALUE_TOOL_ERROR,
 } from "./semconv.js";
 import type { ConnectionState } from "./session.js";
-import type { McpInstrumentationConfig, McpRequest } from "./types.js";
+import type { McpRequest } from "./types.js";
 
 /** Most prompt arguments recorded per request, each as its own attribute. */
 export const MAX_PROMPT_VARIABLES = 32;
-
-/** The options of the instrumentation, resolved once from config and environment. */
-export interface ResolvedOptions {
-  readonly config: McpInstrumentationConfig;
-  /** The option, else `MCPCAT_STATELESS`; `undefined` leaves it to auto-detection. */
-  readonly stateless: boolean | undefined;
-  readonly captureContent: boolean;
-  readonly maxContentLength: number;
-  readonly identifyTimeoutMs: number;
-  /** Key of the `mcp.session.id` hash; `undefined` when raw ids are exported. */
-  readonly sessionIdHashKey: string | undefined;
-}
-
-export interface JsonRpcResponse {
-  id: string | number;
-  result?: unknown;
-  error?: { code?: unknown; message?: unknown; data?: unknown };
-}
 
 /**
  * Runs user code (hooks, callbacks) so that its failure is reported, never thrown: a sync throw
@@ -211,7 +194,7 @@ export class RequestSpan implements Outcome {
   waitFor(label: string, work: Promise<void>): void {
     if (!this.waits) {
       this.waits = [];
-      this.deadline = performance.now() + this.options.identifyTimeoutMs;
+      this.deadline = performance.now() + this.options.asyncWorkTimeoutMs;
     }
     this.waits.push(work);
     this.waitLabels.push(label);

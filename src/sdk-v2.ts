@@ -20,8 +20,8 @@ import { fileURLToPath } from "node:url";
 import { Hook } from "require-in-the-middle";
 import type { ClientRequestTracer } from "./client-request.js";
 import { isModernRevision } from "./era.js";
+import type { ProtocolLike } from "./internal-types.js";
 import { requestInfoOf } from "./request-info.js";
-import type { ProtocolLike } from "./server-request.js";
 import type { McpRequest, McpRequestExtra } from "./types.js";
 
 export const V2_PACKAGES = ["@modelcontextprotocol/server", "@modelcontextprotocol/client"];

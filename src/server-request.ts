@@ -18,18 +18,24 @@ import { MAX_SHORT_TEXT_LENGTH, toJson } from "./content.js";
 import { envelopeClientInfo, envelopeProtocolVersion, isModernRevision } from "./era.js";
 import { recordTags } from "./event-fields.js";
 import { runIdentify } from "./identity.js";
+import type {
+  JsonRpcResponse,
+  ProtocolLike,
+  RequestId,
+  ResolvedOptions,
+  TransportLike,
+} from "./internal-types.js";
 import type { McpMetrics } from "./metrics.js";
 import {
   addPending,
   isTaskRelated,
   type PendingConnection,
-  type RequestId,
   takeAllPending,
   takePending,
   watchTaskQueue,
 } from "./pending.js";
 import { parentFromMeta } from "./propagation.js";
-import { guard, type JsonRpcResponse, RequestSpan, type ResolvedOptions } from "./request-span.js";
+import { guard, RequestSpan } from "./request-span.js";
 import {
   ATTR_MCP_RESOURCE_URI,
   ATTR_MCPCAT_HANDLED_BY_CLIENT,
@@ -42,22 +48,9 @@ import {
   isStateless,
   knownConnectionState,
   sessionIdOf,
-  type TransportLike,
 } from "./session.js";
 import { startTarget, takeResourceUri } from "./start-bounds.js";
 import type { McpInstrumentationConfig, McpRequest, McpRequestExtra } from "./types.js";
-
-/** The parts of an SDK `Protocol` (a `Server` or `Client`) this package reads. */
-export interface ProtocolLike {
-  _transport?: TransportLike;
-  _requestHandlerAbortControllers?: Map<unknown, AbortController>;
-  _serverInfo?: { name?: string; version?: string };
-  _clientInfo?: { name?: string; version?: string };
-  _serverVersion?: { name?: string; version?: string };
-  /** The SDK's experimental tasks: responses to task-related requests are queued here. */
-  _taskMessageQueue?: unknown;
-  _enqueueTaskMessage?: (taskId: unknown, message: unknown, ...rest: unknown[]) => Promise<void>;
-}
 
 /**
  * Makes one SERVER span per request a `Server`/`McpServer` (or a `Client`, for server-initiated

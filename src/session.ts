@@ -1,4 +1,5 @@
 import { createHmac, randomUUID } from "node:crypto";
+import type { TransportLike } from "./internal-types.js";
 import type { RequestSpan } from "./request-span.js";
 
 /**
@@ -61,12 +62,6 @@ export function connectionStateOf(
 /** The state of a connection already seen, if any. */
 export function knownConnectionState(transport: object): ConnectionState | undefined {
   return states.get(transport);
-}
-
-/** A transport as the SDK sees it: only the fields we read. */
-export interface TransportLike {
-  sessionId?: string;
-  send(message: unknown, options?: unknown): Promise<void>;
 }
 
 // `PerRequestHTTP`: SDK v2's one-exchange transport (createMcpHandler, modern era).
