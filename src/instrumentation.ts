@@ -1,5 +1,4 @@
 import { randomBytes } from "node:crypto";
-import { diag } from "@opentelemetry/api";
 import { InstrumentationBase, isWrapped } from "@opentelemetry/instrumentation";
 import { ClientRequestTracer } from "./client-request.js";
 import { DEFAULT_MAX_CONTENT_LENGTH } from "./content.js";
@@ -18,6 +17,7 @@ import type {
   SendRequest,
   SendViaCodec,
 } from "./internal-types.js";
+import { log } from "./log.js";
 import { McpMetrics } from "./metrics.js";
 import { NotificationTracer } from "./notification-spans.js";
 import { installLoaderHook, subscribeToTarget } from "./register/loader-hook.js";
@@ -280,7 +280,6 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
     this._notifications ??= new NotificationTracer(
       () => this.tracer,
       () => this._resolved,
-      this._diag,
       (protocol, transport, options) => this.requests().connectionOf(protocol, transport, options),
     );
     const notifications = this._notifications;
@@ -316,7 +315,6 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
     this._sentRequests ??= new ClientRequestTracer(
       () => this.tracer,
       () => this._resolved,
-      this._diag,
       () => this._metrics,
     );
     return this._sentRequests;
@@ -326,7 +324,6 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
     this._requests ??= new ServerRequestTracer(
       () => this.tracer,
       () => this._resolved,
-      this._diag,
       () => this._metrics,
     );
     return this._requests;
@@ -372,6 +369,6 @@ function sessionIdKeyOf(config: McpInstrumentationConfig): string {
 function positiveOr(value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value === "number" && Number.isFinite(value) && value > 0) return value;
-  diag.warn(`mcpcat-otel: ${String(value)} is not a positive number; using ${fallback}`);
+  log.warn(`${String(value)} is not a positive number; using ${fallback}`);
   return fallback;
 }

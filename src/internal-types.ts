@@ -2,6 +2,7 @@
  * What users never see: the shapes of the MCP SDK this package reads (both generations share
  * them), the JSON-RPC messages it looks at, and the options once resolved. Types only.
  */
+import type { Span } from "@opentelemetry/api";
 import type { McpInstrumentationConfig, McpRequest } from "./types.js";
 
 /** A JSON-RPC request id. */
@@ -12,6 +13,18 @@ export interface JsonRpcResponse {
   id: RequestId;
   result?: unknown;
   error?: { code?: unknown; message?: unknown; data?: unknown };
+}
+
+/**
+ * A handled request awaiting its response, as the connection's state holds it (a `RequestSpan`):
+ * the three ways it can end from outside.
+ */
+export interface TrackedRequest {
+  readonly span: Span;
+  /** A response was sent (or queued for a task): its result or error is recorded. */
+  endWithResponse(response: JsonRpcResponse): void;
+  /** No response will be sent (cancelled, dropped, connection closed): `reason` says why. */
+  endUnanswered(reason: string, errorType?: string): void;
 }
 
 /** A JSON-RPC notification: a request without an id. */

@@ -7,7 +7,6 @@
 import {
   type Context,
   context,
-  type DiagLogger,
   type Link,
   type Span,
   SpanKind,
@@ -16,12 +15,14 @@ import {
   trace,
 } from "@opentelemetry/api";
 import { requestAttributes, spanNameOf } from "./attributes.js";
+import { type ConnectionState, sessionIdOf } from "./connection.js";
 import type {
   McpNotification,
   ProtocolLike,
   ResolvedOptions,
   TransportLike,
 } from "./internal-types.js";
+import { log } from "./log.js";
 import { parentFromMeta, withContextInMeta } from "./propagation.js";
 import {
   ATTR_ERROR_TYPE,
@@ -29,7 +30,6 @@ import {
   ATTR_MCPCAT_SERVER_VERSION,
   ERROR_TYPE_VALUE_OTHER,
 } from "./semconv.js";
-import { type ConnectionState, sessionIdOf } from "./session.js";
 import type { McpRequest } from "./types.js";
 
 type ConnectionOf = (
@@ -42,7 +42,6 @@ export class NotificationTracer {
   constructor(
     private readonly getTracer: () => Tracer,
     private readonly getOptions: () => ResolvedOptions,
-    private readonly diag: DiagLogger,
     private readonly connectionOf: ConnectionOf,
   ) {}
 
@@ -68,7 +67,7 @@ export class NotificationTracer {
       );
       started = [trace.setSpan(parent, span), () => span.end()];
     } catch (error) {
-      this.diag.error("failed to start the notification span", error);
+      log.error("failed to start the notification span", error);
     }
     if (!started) {
       runOriginal();
@@ -104,7 +103,7 @@ export class NotificationTracer {
       // Params are never added where there were none: the SDK debounces only param-less ones.
       if (notification.params) outgoing = withContextInMeta(notification, spanContext);
     } catch (error) {
-      this.diag.error("failed to start the notification span", error);
+      log.error("failed to start the notification span", error);
       return runOriginal(notification);
     }
     const pending = context.with(spanContext, () => runOriginal(outgoing));

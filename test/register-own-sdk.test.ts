@@ -26,7 +26,7 @@ it("says in one line that the app's own SDK is not used; register's spans still 
   expect(run.code).toBe(0);
   expect(run.stderr).not.toMatch(/duplicate registration/);
   expect(run.stderr.trim().split("\n")).toEqual([
-    "[otel warn] mcpcat-otel/register: the app starts an OpenTelemetry SDK of its own; " +
+    "[otel warn] mcpcat-otel/register the app starts an OpenTelemetry SDK of its own; " +
       "register's, set up from the environment, stays in charge and the app's (its service " +
       "name, exporters) is not used. Use one: drop the register preload, or add " +
       "McpInstrumentation to the app's NodeSDK",
@@ -46,7 +46,7 @@ it("preloaded after the app's own SDK: adds McpInstrumentation to it, in one lin
     }),
   );
   expect(run.stderr.trim().split("\n")).toEqual([
-    "[otel warn] mcpcat-otel/register: an OpenTelemetry SDK is already started in this " +
+    "[otel warn] mcpcat-otel/register an OpenTelemetry SDK is already started in this " +
       "process; register starts none and adds McpInstrumentation to it",
   ]);
   expect(run.code).toBe(0);

@@ -165,7 +165,7 @@ describe("register with MCPCAT_PROJECT_ID", () => {
     await run.client.callTool({ name: "echo", arguments: { text: "hello" } });
     await run.client.close();
     await until(() => toolSpan(receiver.spans, "echo") !== undefined, "the OTLP span");
-    expect(run.stderr()).toMatch(/\[otel error\] mcpcat-otel\/register: MCPCat export is off/);
+    expect(run.stderr()).toMatch(/\[otel error\] mcpcat-otel\/register MCPCat export is off/);
     expect(api.requests).toEqual([]);
   });
 });

@@ -50,7 +50,7 @@ describe("SDK 1.9.0, below the range, installed outside the project", () => {
       expect(run.code).toBe(0);
       const lines = run.stderr.trim().split("\n");
       expect(lines).toEqual([
-        `[otel warn] mcpcat-otel: @modelcontextprotocol/sdk 1.9.0 at ${sdkDir} is outside the supported range >=1.10.0 <2; its requests are not traced`,
+        `[otel warn] mcpcat-otel @modelcontextprotocol/sdk 1.9.0 at ${sdkDir} is outside the supported range >=1.10.0 <2; its requests are not traced`,
         "loaded",
       ]);
     },

@@ -4,10 +4,10 @@
  * delivery (concurrency, retries with backoff, drops) happens here, after the span processor
  * has moved on, so an unreachable API never makes the app's forceFlush()/shutdown() reject.
  */
-import { diag } from "@opentelemetry/api";
 import { type ExportResult, ExportResultCode } from "@opentelemetry/core";
 import type { ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace";
 import { apiUrlFromEnv, ENV, projectIdFromEnv } from "../env.js";
+import { exporterLog } from "../log.js";
 import { EVENTS_PATH, HttpSender, type SendOutcome } from "./delivery.js";
 import { BoundedEventQueue, type QueuedEvent } from "./queue.js";
 import { toRequestBody } from "./request-body.js";
@@ -122,7 +122,7 @@ export class MCPCatExporter implements SpanExporter {
       for (const span of spans) this.accept(span);
       this.pump();
     } catch (error) {
-      diag.error("MCPCatExporter: unexpected error while exporting", error);
+      exporterLog.error("unexpected error while exporting", error);
     }
     resultCallback({ code: ExportResultCode.SUCCESS });
   }
@@ -131,8 +131,8 @@ export class MCPCatExporter implements SpanExporter {
   forceFlush(): Promise<void> {
     return this.waitForIdle(this.shutdownTimeoutMillis).then((idle) => {
       if (!idle) {
-        diag.warn(
-          `MCPCatExporter: forceFlush timed out after ${this.shutdownTimeoutMillis} ms with ${this.queue.size} events still pending`,
+        exporterLog.warn(
+          `forceFlush timed out after ${this.shutdownTimeoutMillis} ms with ${this.queue.size} events still pending`,
         );
       }
     });
@@ -216,9 +216,7 @@ export class MCPCatExporter implements SpanExporter {
       const jittered = backoff / 2 + Math.random() * (backoff / 2);
       const delay = Math.min(this.maxBackoffMillis, Math.max(jittered, outcome.retryAfterMs ?? 0));
       this.pausedUntil = Math.max(this.pausedUntil, Date.now() + delay);
-      diag.debug(
-        `MCPCatExporter: ${outcome.reason}; retry ${item.attempts} in ${Math.round(delay)} ms`,
-      );
+      exporterLog.debug(`${outcome.reason}; retry ${item.attempts} in ${Math.round(delay)} ms`);
     }
     this.pump();
   }
@@ -267,8 +265,8 @@ export class MCPCatExporter implements SpanExporter {
     this.sender.close();
     await this.waitForIdle(1000);
     if (dropped + inFlight > 0) {
-      diag.warn(
-        `MCPCatExporter: shut down with ${dropped + inFlight} events undelivered after ${this.shutdownTimeoutMillis} ms; dropped`,
+      exporterLog.warn(
+        `shut down with ${dropped + inFlight} events undelivered after ${this.shutdownTimeoutMillis} ms; dropped`,
       );
     }
     this.reportDrops();
@@ -303,7 +301,7 @@ export class MCPCatExporter implements SpanExporter {
     const parts: string[] = [];
     if (queueFull > 0) parts.push(`${queueFull} because the queue was full (${this.queueLimits})`);
     if (failed > 0) parts.push(`${failed} undeliverable (last: ${lastError})`);
-    diag.warn(`MCPCatExporter: dropped ${queueFull + failed} events: ${parts.join("; ")}`);
+    exporterLog.warn(`dropped ${queueFull + failed} events: ${parts.join("; ")}`);
   }
 }
 

@@ -146,7 +146,7 @@ describe("collector and MCPCat API both faulty", () => {
       );
       // Both exporters said so, through diag.
       const said = logs.warnings().join("\n");
-      expect(said).toMatch(/MCPCatExporter: (dropped|shut down)/);
+      expect(said).toMatch(/mcpcat-otel\/MCPCatExporter (dropped|shut down)/);
       expect(said.length).toBeGreaterThan(0);
     });
   }
