@@ -1,4 +1,5 @@
 import type { Attributes } from "@opentelemetry/api";
+import type { McpRequest, McpRequestExtra } from "./config.js";
 import type { ConnectionState } from "./connection.js";
 import { MAX_NAME_LENGTH, truncate } from "./content.js";
 import { WEB_HEADERS } from "./request-info.js";
@@ -19,7 +20,6 @@ import {
   ATTR_NETWORK_TRANSPORT,
   GEN_AI_OPERATION_NAME_VALUE_EXECUTE_TOOL,
 } from "./semconv.js";
-import type { McpRequest, McpRequestExtra } from "./types.js";
 
 /**
  * JSON-RPC error codes that are the client's fault, with their standard names. On a SERVER

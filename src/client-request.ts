@@ -4,6 +4,7 @@
  * SDK's promise settles, telling a response's error from a local one (timeout, abort, close).
  */
 import { type Context, context, SpanKind, type Tracer, trace } from "@opentelemetry/api";
+import type { McpRequest } from "./config.js";
 import {
   claimSessionMeasurement,
   connectionStateOf,
@@ -18,7 +19,6 @@ import { sentRequestPeers } from "./peers.js";
 import { withContextInMeta } from "./propagation.js";
 import type { RequestSpan } from "./request-span.js";
 import { startRequestSpan } from "./request-start.js";
-import type { McpRequest } from "./types.js";
 
 /**
  * Makes one CLIENT span per request a `Client` (or a `Server`, for server-initiated requests

@@ -7,6 +7,7 @@ import {
   trace,
 } from "@opentelemetry/api";
 import { addSessionAndPeers } from "./attributes.js";
+import type { McpInstrumentationConfig, McpRequestExtra } from "./config.js";
 import { rememberIdentity } from "./connection.js";
 import { MAX_SHORT_TEXT_LENGTH, toJson, truncate } from "./content.js";
 import { log } from "./log.js";
@@ -17,10 +18,7 @@ import {
   ATTR_USER_NAME,
   MCPCAT_IDENTIFY_SPAN_NAME,
 } from "./semconv.js";
-import type { McpInstrumentationConfig, McpRequestExtra } from "./types.js";
 import { guardAsync } from "./utils.js";
-
-export const DEFAULT_IDENTIFY_TIMEOUT_MS = 1000;
 
 /** An identity checked and flattened to what goes on a span. */
 export interface ResolvedIdentity {

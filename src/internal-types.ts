@@ -3,7 +3,7 @@
  * them), the JSON-RPC messages it looks at, and the options once resolved. Types only.
  */
 import type { Span } from "@opentelemetry/api";
-import type { McpInstrumentationConfig, McpRequest } from "./types.js";
+import type { McpInstrumentationConfig, McpRequest } from "./config.js";
 
 /** A JSON-RPC request id. */
 export type RequestId = string | number;

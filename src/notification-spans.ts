@@ -15,6 +15,7 @@ import {
   trace,
 } from "@opentelemetry/api";
 import { requestAttributes, spanNameOf } from "./attributes.js";
+import type { McpRequest } from "./config.js";
 import { type ConnectionState, sessionIdOf } from "./connection.js";
 import type {
   McpNotification,
@@ -30,7 +31,6 @@ import {
   ATTR_MCPCAT_SERVER_VERSION,
   ERROR_TYPE_VALUE_OTHER,
 } from "./semconv.js";
-import type { McpRequest } from "./types.js";
 
 type ConnectionOf = (
   protocol: ProtocolLike,

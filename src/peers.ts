@@ -3,10 +3,10 @@
  * `mcpcat.client.*` names of a request span.
  */
 import { clientFromHeaders, type Peers } from "./attributes.js";
+import type { McpRequest, McpRequestExtra } from "./config.js";
 import { type ConnectionState, rememberClient } from "./connection.js";
 import { envelopeClientInfo } from "./era.js";
 import type { ProtocolLike, SendingProtocol } from "./internal-types.js";
-import type { McpRequest, McpRequestExtra } from "./types.js";
 
 /** The peers of a handled request, and whether a `Client` handles it (a server-initiated one). */
 export type HandledPeers = Peers & { handledByClient?: boolean };

@@ -1,5 +1,6 @@
 import { type Attributes, type Span, SpanKind, SpanStatusCode } from "@opentelemetry/api";
 import { type Peers, spanNameOf } from "./attributes.js";
+import type { McpRequest } from "./config.js";
 import type { ConnectionState } from "./connection.js";
 import { rememberProtocolVersion } from "./connection.js";
 import {
@@ -27,7 +28,6 @@ import {
   ERROR_TYPE_VALUE_OTHER,
   ERROR_TYPE_VALUE_TOOL_ERROR,
 } from "./semconv.js";
-import type { McpRequest } from "./types.js";
 import { guard, guardAsync } from "./utils.js";
 
 /** Most prompt arguments recorded per request, each as its own attribute. */

@@ -5,6 +5,7 @@
  */
 import type { Context, Link, SpanKind, Tracer } from "@opentelemetry/api";
 import { type Peers, requestAttributes, spanNameOf, targetOf } from "./attributes.js";
+import type { McpRequest } from "./config.js";
 import { type ConnectionState, noteSession, sessionIdOf } from "./connection.js";
 import { MAX_SHORT_TEXT_LENGTH } from "./content.js";
 import type { ResolvedOptions, TransportLike } from "./internal-types.js";
@@ -18,7 +19,6 @@ import {
 } from "./semconv.js";
 import { startTarget, takeResourceUri } from "./start-bounds.js";
 import type { ServerEndpoint } from "./transport.js";
-import type { McpRequest } from "./types.js";
 
 /** What the two directions give the start of a request span. */
 export interface RequestStart {

@@ -6,6 +6,7 @@
  */
 import { type Context, context, type Link, SpanKind, type Tracer, trace } from "@opentelemetry/api";
 import { headerOf } from "./attributes.js";
+import type { McpInstrumentationConfig, McpRequest, McpRequestExtra } from "./config.js";
 import {
   addPending,
   claimSessionMeasurement,
@@ -36,7 +37,6 @@ import { startRequestSpan } from "./request-start.js";
 import { ATTR_MCPCAT_PROPERTIES, ERROR_TYPE_VALUE_CANCELLED } from "./semconv.js";
 import { isTaskRelated, watchTaskQueue } from "./task-queue.js";
 import { isStateless } from "./transport.js";
-import type { McpInstrumentationConfig, McpRequest, McpRequestExtra } from "./types.js";
 import { guard } from "./utils.js";
 
 /**

@@ -2,10 +2,11 @@
  * Requests tied to a task (the SDK's experimental tasks): their response is queued for a later
  * `tasks/result` instead of being sent, so their span ends when it is queued.
  */
+
+import type { McpRequest } from "./config.js";
 import { knownConnectionState, takePending } from "./connection.js";
 import type { JsonRpcResponse, ProtocolLike } from "./internal-types.js";
 import { log } from "./log.js";
-import type { McpRequest } from "./types.js";
 
 /** `_meta` key of a request tied to a task (SDK experimental tasks). */
 const RELATED_TASK_META_KEY = "io.modelcontextprotocol/related-task";

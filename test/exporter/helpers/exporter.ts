@@ -5,7 +5,7 @@
 import { type ExportResult, ExportResultCode } from "@opentelemetry/core";
 import { BatchSpanProcessor, type ReadableSpan, TracerProvider } from "@opentelemetry/sdk-trace";
 import { MCPCatExporter } from "../../../src/exporter/mcpcat-exporter.js";
-import type { MCPCatExporterOptions } from "../../../src/exporter/types.js";
+import type { MCPCatExporterOptions } from "../../../src/exporter/options.js";
 import {
   ATTR_GEN_AI_TOOL_NAME,
   ATTR_MCP_METHOD_NAME,
