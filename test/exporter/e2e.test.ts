@@ -18,10 +18,10 @@ import type { McpRequestExtra } from "../../src/config.js";
 import { eventId } from "../../src/exporter/event-id.js";
 import { MCPCatExporter } from "../../src/exporter/mcpcat-exporter.js";
 import { McpInstrumentation } from "../../src/instrumentation.js";
+import { trackUnhandled } from "../helpers/exporter.js";
+import { FakeMcpcatApi } from "../helpers/fake-mcpcat-api.js";
 import { httpClient, statefulServer, statelessServer } from "../helpers/http.js";
 import { buildServer, connectInMemory, serverWithWhoami } from "../helpers/servers.js";
-import { trackUnhandled } from "./helpers/exporter.js";
-import { FakeMcpcatApi } from "./helpers/fake-mcpcat-api.js";
 
 context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
 propagation.setGlobalPropagator(new W3CTraceContextPropagator());

@@ -4,9 +4,9 @@ import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-ho
 import { isTracingSuppressed } from "@opentelemetry/core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { HttpSender, parseRetryAfter, type SendOutcome } from "../../src/exporter/http-sender.js";
-import { exportAndCollect, exporterFor } from "./helpers/exporter.js";
-import { FakeMcpcatApi } from "./helpers/fake-mcpcat-api.js";
-import { SpanFactory } from "./helpers/spans.js";
+import { exportAndCollect, exporterFor } from "../helpers/exporter.js";
+import { FakeMcpcatApi } from "../helpers/fake-mcpcat-api.js";
+import { SpanFactory } from "../helpers/spans.js";
 
 describe("parseRetryAfter", () => {
   const now = Date.UTC(2026, 10, 25, 12, 0, 0);

@@ -9,7 +9,7 @@ import { spanToEvent } from "../../src/exporter/span-to-event.js";
 import { type ApiVocabulary, VOCABULARIES } from "../../src/exporter/vocabulary.js";
 import * as sc from "../../src/semconv.js";
 import { PACKAGE_VERSION } from "../../src/version.js";
-import { SpanFactory, SpanKind, SpanStatusCode } from "./helpers/spans.js";
+import { SpanFactory, SpanKind, SpanStatusCode } from "../helpers/spans.js";
 
 const spans = new SpanFactory();
 afterAll(() => spans.shutdown());
