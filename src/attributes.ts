@@ -21,19 +21,6 @@ import {
   GEN_AI_OPERATION_NAME_VALUE_EXECUTE_TOOL,
 } from "./semconv.js";
 
-/**
- * JSON-RPC error codes that are the client's fault, with their standard names. On a SERVER
- * span they are recorded (`rpc.response.status_code`) but do not make the span an error of the
- * server. -32002 is MCP's "resource not found".
- */
-export const CLIENT_FAULT_CODES: ReadonlyMap<number, string> = new Map([
-  [-32700, "Parse error"],
-  [-32600, "Invalid request"],
-  [-32601, "Method not found"],
-  [-32602, "Invalid params"],
-  [-32002, "Resource not found"],
-]);
-
 /** The tool or prompt name of a request: the span name's target. Never a resource URI. */
 export function targetOf(request: McpRequest): string | undefined {
   if (request.method !== "tools/call" && request.method !== "prompts/get") return undefined;

@@ -111,6 +111,14 @@ export function newConnectionState(
   };
 }
 
+/**
+ * The connection as a request without a session sees it (a modern-era one, whatever the
+ * transport): stateless. A copy, read and never kept, so nothing is remembered through it.
+ */
+export function sessionlessView(state: ConnectionState): ConnectionState {
+  return state.stateless ? state : { ...state, stateless: true };
+}
+
 // --- what a stateful connection remembers (a stateless one keeps nothing) ---
 
 /** The client's name and version from its `initialize`. */

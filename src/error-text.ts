@@ -1,5 +1,4 @@
 import { type Attributes, type Span, SpanKind, SpanStatusCode } from "@opentelemetry/api";
-import { CLIENT_FAULT_CODES } from "./attributes.js";
 import {
   collapseMcpErrorPrefix,
   MAX_ERROR_MESSAGE_LENGTH,
@@ -8,6 +7,7 @@ import {
   truncate,
 } from "./content.js";
 import type { JsonRpcResponse } from "./internal-types.js";
+import { CLIENT_FAULT_CODES } from "./jsonrpc-errors.js";
 import { ERROR_TYPE_VALUE_OTHER } from "./semconv.js";
 
 /** What error recording needs of a request span (a `RequestSpan`). */

@@ -96,6 +96,11 @@ export class RequestSpan implements Outcome, TrackedRequest {
   prepare(label: string, text: string, max: number, apply: (value: string | undefined) => void) {
     const bound = Math.min(max, this.options.maxContentLength);
     const redact = this.options.config.redact;
+    if (!redact) {
+      // No user code to guard: the common case costs a truncation and nothing else.
+      if (!this.ended) apply(truncate(text, bound));
+      return;
+    }
     const later = guardAsync(
       "redact",
       `${label} not recorded`,

@@ -14,6 +14,7 @@ import {
   knownConnectionState,
   openPending,
   type PendingConnection,
+  sessionlessView,
   takeAllPending,
   takePending,
 } from "./connection.js";
@@ -151,13 +152,10 @@ export class ServerRequestTracer {
     caller: { parent: Context; links: Link[] | undefined },
   ): RequestSpan {
     const shared = this.connectionOf(protocol, transport, options);
-    // A modern-era request has no session, whatever the transport: it keeps nothing (the copy
-    // is read, never kept; the request is pending on the connection itself).
+    // A modern-era request has no session, whatever the transport: it keeps nothing (the
+    // request is pending on the connection itself).
     const modernVersion = envelopeProtocolVersion(request);
-    const connection =
-      isModernRevision(modernVersion) && !shared.stateless
-        ? { ...shared, stateless: true }
-        : shared;
+    const connection = isModernRevision(modernVersion) ? sessionlessView(shared) : shared;
     const peers = handledRequestPeers(protocol, connection, request, extra);
     const tracked = startRequestSpan(this.getTracer(), this.getMetrics(), options, {
       kind: SpanKind.SERVER,

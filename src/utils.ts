@@ -39,27 +39,36 @@ export function guardAsync<T>(
   run: () => T | PromiseLike<T>,
   settle: (value: T | undefined) => void,
 ): Promise<void> | undefined {
-  const settleGuarded = (value: T | undefined): void => {
-    try {
-      settle(value);
-    } catch (error) {
-      log.warn(`${name} returned what cannot be read; ${consequence}`, error);
-    }
-  };
   let result: T | PromiseLike<T>;
   try {
     result = run();
   } catch (error) {
     log.warn(`${name} threw; ${consequence}`, error);
-    settleGuarded(undefined);
+    settleGuarded(name, consequence, settle, undefined);
     return undefined;
   }
   if (!isThenable(result)) {
-    settleGuarded(result);
+    settleGuarded(name, consequence, settle, result);
     return undefined;
   }
-  return Promise.resolve(result).then(settleGuarded, (error) => {
-    log.warn(`${name} rejected; ${consequence}`, error);
-    settleGuarded(undefined);
-  });
+  return Promise.resolve(result).then(
+    (value) => settleGuarded(name, consequence, settle, value),
+    (error) => {
+      log.warn(`${name} rejected; ${consequence}`, error);
+      settleGuarded(name, consequence, settle, undefined);
+    },
+  );
+}
+
+function settleGuarded<T>(
+  name: string,
+  consequence: string,
+  settle: (value: T | undefined) => void,
+  value: T | undefined,
+): void {
+  try {
+    settle(value);
+  } catch (error) {
+    log.warn(`${name} returned what cannot be read; ${consequence}`, error);
+  }
 }

@@ -6,13 +6,13 @@
 import { type Attributes, type AttributeValue, SpanKind, SpanStatusCode } from "@opentelemetry/api";
 import { hrTimeToMilliseconds } from "@opentelemetry/core";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace";
-import { CLIENT_FAULT_CODES } from "../attributes.js";
 import {
   MAX_ERROR_MESSAGE_LENGTH,
   MAX_ERROR_STACK_LENGTH,
   MAX_SHORT_TEXT_LENGTH,
   truncate,
 } from "../content.js";
+import { CLIENT_FAULT_CODES } from "../jsonrpc-errors.js";
 import {
   ATTR_ERROR_TYPE,
   ATTR_GEN_AI_PROMPT_NAME,
