@@ -1,8 +1,7 @@
 import { type Attributes, type Span, SpanKind, SpanStatusCode } from "@opentelemetry/api";
 import { type Peers, spanNameOf } from "./attributes.js";
 import type { McpRequest } from "./config.js";
-import type { ConnectionState } from "./connection.js";
-import { rememberProtocolVersion } from "./connection.js";
+import { type ConnectionState, rememberProtocolVersion } from "./connection.js";
 import {
   MAX_NAME_LENGTH,
   prepareCaptured,
