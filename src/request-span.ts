@@ -97,7 +97,7 @@ export class RequestSpan implements Outcome, TrackedRequest {
     const redact = this.options.config.redact;
     if (!redact) {
       // No user code to guard: the common case costs a truncation and nothing else.
-      if (!this.ended) apply(truncate(text, bound));
+      apply(truncate(text, bound));
       return;
     }
     const later = guardAsync(
