@@ -4,7 +4,13 @@ import { defineConfig } from "tsup";
 // equivalent in the .cjs output (src/sdk-v1.ts resolves the SDK from it). src/cli.ts is the
 // `mcpcat-otel` command (package.json `bin` uses its .mjs build).
 export default defineConfig({
-  entry: ["src/index.ts", "src/register.ts", "src/hook.ts", "src/cli.ts"],
+  // Named entries: dist/register.{mjs,cjs} is built from src/register/index.ts.
+  entry: {
+    index: "src/index.ts",
+    register: "src/register/index.ts",
+    hook: "src/hook.ts",
+    cli: "src/cli.ts",
+  },
   format: ["esm", "cjs"],
   dts: true,
   shims: true,

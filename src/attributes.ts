@@ -1,4 +1,6 @@
 import type { Attributes } from "@opentelemetry/api";
+import type { McpRequest, McpRequestExtra } from "./config.js";
+import type { ConnectionState } from "./connection.js";
 import { MAX_NAME_LENGTH, truncate } from "./content.js";
 import { WEB_HEADERS } from "./request-info.js";
 import {
@@ -18,21 +20,6 @@ import {
   ATTR_NETWORK_TRANSPORT,
   GEN_AI_OPERATION_NAME_VALUE_EXECUTE_TOOL,
 } from "./semconv.js";
-import type { ConnectionState } from "./session.js";
-import type { McpRequest, McpRequestExtra } from "./types.js";
-
-/**
- * JSON-RPC error codes that are the client's fault, with their standard names. On a SERVER
- * span they are recorded (`rpc.response.status_code`) but do not make the span an error of the
- * server. -32002 is MCP's "resource not found".
- */
-export const CLIENT_FAULT_CODES: ReadonlyMap<number, string> = new Map([
-  [-32700, "Parse error"],
-  [-32600, "Invalid request"],
-  [-32601, "Method not found"],
-  [-32602, "Invalid params"],
-  [-32002, "Resource not found"],
-]);
 
 /** The tool or prompt name of a request: the span name's target. Never a resource URI. */
 export function targetOf(request: McpRequest): string | undefined {
@@ -103,27 +90,6 @@ export function addSessionAndPeers(
 /** Peer names come from the other side (initialize, headers): bounded. */
 function setIfString(attributes: Attributes, key: string, value: unknown): void {
   if (typeof value === "string" && value !== "") attributes[key] = truncate(value, MAX_NAME_LENGTH);
-}
-
-/** The server a CLIENT sends to over HTTP: `server.address` and `server.port`. */
-export interface ServerEndpoint {
-  address: string;
-  port: number;
-}
-
-/**
- * Where an HTTP client transport sends (the SDK's Streamable HTTP and SSE client transports keep
- * their URL in `_url`); `undefined` for any other transport. The port is the URL's, else the
- * scheme's default, as the conventions ask.
- */
-export function serverEndpointOf(transport: object): ServerEndpoint | undefined {
-  const url = (transport as { _url?: unknown })._url;
-  if (!(url instanceof URL) || (url.protocol !== "http:" && url.protocol !== "https:")) {
-    return undefined;
-  }
-  const port = url.port !== "" ? Number(url.port) : url.protocol === "https:" ? 443 : 80;
-  // URL keeps the brackets of an IPv6 host; the convention's value is the bare address.
-  return { address: url.hostname.replace(/^\[(.*)\]$/, "$1"), port };
 }
 
 /** A single header value, whatever shape the transport gives headers in. */

@@ -1,45 +1,24 @@
+/*
+ * What is special about a request this process sends (CLIENT span): its parent is the active
+ * context, its own context rides to the other side in `params._meta`, and it ends when the
+ * SDK's promise settles, telling a response's error from a local one (timeout, abort, close).
+ */
+import { type Context, context, SpanKind, type Tracer, trace } from "@opentelemetry/api";
+import type { McpRequest } from "./config.js";
 import {
-  type Context,
-  context,
-  type DiagLogger,
-  SpanKind,
-  type Tracer,
-  trace,
-} from "@opentelemetry/api";
-import {
-  type Peers,
-  requestAttributes,
-  serverEndpointOf,
-  spanNameOf,
-  targetOf,
-} from "./attributes.js";
-import { MAX_SHORT_TEXT_LENGTH } from "./content.js";
-import { isModernRevision } from "./era.js";
-import type { McpMetrics } from "./metrics.js";
-import { withContextInMeta } from "./propagation.js";
-import { RequestSpan, type ResolvedOptions } from "./request-span.js";
-import { ATTR_MCP_RESOURCE_URI, ATTR_SERVER_ADDRESS, ATTR_SERVER_PORT } from "./semconv.js";
-import type { ProtocolLike } from "./server-request.js";
-import {
+  claimSessionMeasurement,
   connectionStateOf,
+  endpointOf,
   knownConnectionState,
-  sessionIdOf,
-  type TransportLike,
-} from "./session.js";
-import { startTarget, takeResourceUri } from "./start-bounds.js";
-import type { McpRequest } from "./types.js";
-
-/** The parts of an SDK `Protocol` a sent request reads, beyond what a handled one does. */
-interface SendingProtocol extends ProtocolLike {
-  /** The id the SDK gives the next request it sends. */
-  _requestMessageId?: number;
-  /** The SDK's handlers of awaited responses, by request id. */
-  _responseHandlers?: Map<number, (response: unknown) => void>;
-  /** On a `Server`: the client's info from `initialize`. */
-  _clientVersion?: { name?: string; version?: string };
-  /** SDK v2: the protocol version this side negotiated (a modern one has no session). */
-  _negotiatedProtocolVersion?: string;
-}
+} from "./connection.js";
+import { isModernRevision } from "./era.js";
+import type { ResolvedOptions, SendingProtocol, TransportLike } from "./internal-types.js";
+import { log } from "./log.js";
+import type { McpMetrics } from "./metrics.js";
+import { sentRequestPeers } from "./peers.js";
+import { withContextInMeta } from "./propagation.js";
+import type { RequestSpan } from "./request-span.js";
+import { startRequestSpan } from "./request-start.js";
 
 /**
  * Makes one CLIENT span per request a `Client` (or a `Server`, for server-initiated requests
@@ -49,16 +28,13 @@ export class ClientRequestTracer {
   constructor(
     private readonly getTracer: () => Tracer,
     private readonly getOptions: () => ResolvedOptions,
-    private readonly diag: DiagLogger,
     private readonly getMetrics: () => McpMetrics,
   ) {}
 
   /** A connection closed: a stateful client session ends, and its duration is recorded. */
   closed(transport: TransportLike | undefined): void {
     const connection = transport && knownConnectionState(transport);
-    if (!connection || connection.isServer || !connection.hadSession) return;
-    if (connection.sessionMeasured) return;
-    connection.sessionMeasured = true;
+    if (!connection || connection.isServer || !claimSessionMeasurement(connection)) return;
     const { endpoint } = connection;
     this.getMetrics().recordSession(
       SpanKind.CLIENT,
@@ -79,11 +55,13 @@ export class ClientRequestTracer {
     let spanContext: Context;
     let outgoing: McpRequest;
     try {
-      [tracked, spanContext] = this.start(protocol, transport, request);
+      const active = context.active();
+      tracked = this.start(protocol, transport, request, active);
+      spanContext = trace.setSpan(active, tracked.span);
       outgoing = withContextInMeta(request, spanContext);
     } catch (error) {
-      this.diag.error("failed to start the client span", error);
-      tracked?.end("the client span could not be started");
+      log.error("failed to start the client span", error);
+      tracked?.endUnanswered("the client span could not be started");
       return runOriginal(request);
     }
     const span = tracked;
@@ -91,54 +69,24 @@ export class ClientRequestTracer {
     try {
       pending = context.with(spanContext, () => runOriginal(outgoing));
     } catch (error) {
-      span.fail(error, false);
+      span.endWithError(error, false);
       throw error;
     }
-    const answered = this.watchAnswer(protocol, transport, span.request.id);
+    const answered = watchAnswer(protocol, transport, span.request.id);
     // Observed, not chained: the caller gets the SDK's own promise.
     Promise.resolve(pending).then(
-      (result) => this.safely(() => span.finish({ id: request.id ?? 0, result })),
-      (error) => this.safely(() => span.fail(error, answered?.() ?? true)),
+      (result) => safely(() => span.endWithResponse({ id: request.id ?? 0, result })),
+      (error) => safely(() => span.endWithError(error, answered?.() ?? true)),
     );
     return pending;
-  }
-
-  /**
-   * Tells later whether a response reached the SDK's handler of this request while the
-   * connection was up. A timeout or an abort rejects without calling it, and a closing
-   * connection calls it after dropping its transport: those errors no response carried.
-   * `undefined` when the SDK keeps no such handler (then every error counts as answered).
-   */
-  private watchAnswer(
-    protocol: SendingProtocol,
-    transport: TransportLike,
-    id: McpRequest["id"],
-  ): (() => boolean) | undefined {
-    const handlers = protocol._responseHandlers;
-    const handler = typeof id === "number" ? handlers?.get(id) : undefined;
-    if (!handlers || !handler) return undefined;
-    let answered = false;
-    handlers.set(id as number, (response: unknown) => {
-      answered = protocol._transport === transport;
-      handler(response);
-    });
-    return () => answered;
-  }
-
-  /** Recording never rejects: a rejection here would be an unhandled one in the user's app. */
-  private safely(record: () => void): void {
-    try {
-      record();
-    } catch (error) {
-      this.diag.error("failed to end the client span", error);
-    }
   }
 
   private start(
     protocol: SendingProtocol,
     transport: TransportLike,
     request: McpRequest,
-  ): [RequestSpan, Context] {
+    active: Context,
+  ): RequestSpan {
     const options = this.getOptions();
     // Shared with the SERVER side of the same connection: one session id in both directions.
     const connection = connectionStateOf(
@@ -146,79 +94,60 @@ export class ClientRequestTracer {
       () => options.stateless === true,
       protocol._serverInfo !== undefined,
     );
-    if (connection.endpoint === undefined)
-      connection.endpoint = serverEndpointOf(transport) ?? null;
-    const requested = targetOf(request);
-    const target = startTarget(requested, options);
+    const endpoint = endpointOf(connection, transport);
     const negotiated = protocol._negotiatedProtocolVersion;
-    const sessionId = isModernRevision(negotiated)
-      ? undefined
-      : sessionIdOf(connection, transport, options.sessionIdHashKey);
-    if (sessionId !== undefined) connection.hadSession = true;
-    const peers = peersOf(protocol);
     const id = protocol._requestMessageId;
     // A request that names its own id (v2's `listen:N`) keeps it.
     const withId = typeof id === "number" && request.id == null ? { ...request, id } : request;
     const protocolVersion = (transport as { protocolVersion?: unknown }).protocolVersion;
-    const attributes = requestAttributes(
-      withId,
-      target,
-      sessionId,
+    const tracked = startRequestSpan(this.getTracer(), this.getMetrics(), options, {
+      kind: SpanKind.CLIENT,
+      request: withId,
+      transport,
       connection,
-      peers,
-      typeof protocolVersion === "string"
-        ? protocolVersion
-        : (negotiated ?? connection.protocolVersion),
-    );
-    if (connection.endpoint) {
-      attributes[ATTR_SERVER_ADDRESS] = connection.endpoint.address;
-      attributes[ATTR_SERVER_PORT] = connection.endpoint.port;
-    }
-    const uri = takeResourceUri(attributes, options);
-    const active = context.active();
-    const span = this.getTracer().startSpan(
-      spanNameOf(request.method, target),
-      { kind: SpanKind.CLIENT, attributes },
-      active,
-    );
-    const tracked = new RequestSpan(
-      span,
-      withId,
-      connection,
-      peers,
-      sessionId,
-      options,
-      this.diag,
-      SpanKind.CLIENT,
-    );
-    const metrics = this.getMetrics();
-    if (metrics.measuresOperations) tracked.measureWith(metrics, attributes);
-    if (uri !== undefined) tracked.capture(ATTR_MCP_RESOURCE_URI, uri, MAX_SHORT_TEXT_LENGTH);
-    if (requested !== target) tracked.captureTarget(requested);
+      sessionless: isModernRevision(negotiated),
+      peers: sentRequestPeers(protocol),
+      protocolVersion:
+        typeof protocolVersion === "string"
+          ? protocolVersion
+          : (negotiated ?? connection.protocolVersion),
+      parent: active,
+      links: undefined,
+      endpoint,
+    });
     if (request.method === "tools/call") tracked.captureToolCall();
     else if (request.method === "prompts/get") tracked.capturePromptArguments();
-    return [tracked, trace.setSpan(active, span)];
+    return tracked;
   }
 }
 
-function peersOf(protocol: SendingProtocol): Peers {
-  if (protocol._serverInfo) {
-    // A Server sending a request to its client (sampling, elicitation, roots).
-    const { name, version } = protocol._serverInfo;
-    const client = protocol._clientVersion;
-    return {
-      serverName: name,
-      serverVersion: version,
-      clientName: client?.name,
-      clientVersion: client?.version,
-    };
+/**
+ * Tells later whether a response reached the SDK's handler of this request while the
+ * connection was up. A timeout or an abort rejects without calling it, and a closing
+ * connection calls it after dropping its transport: those errors no response carried.
+ * `undefined` when the SDK keeps no such handler (then every error counts as answered).
+ */
+function watchAnswer(
+  protocol: SendingProtocol,
+  transport: TransportLike,
+  id: McpRequest["id"],
+): (() => boolean) | undefined {
+  const handlers = protocol._responseHandlers;
+  const handler = typeof id === "number" ? handlers?.get(id) : undefined;
+  if (!handlers || !handler) return undefined;
+  let answered = false;
+  handlers.set(id as number, (response: unknown) => {
+    answered = protocol._transport === transport;
+    handler(response);
+  });
+  return () => answered;
+}
+
+/** Recording never rejects: a rejection here would be an unhandled one in the user's app. */
+function safely(record: () => void): void {
+  try {
+    record();
+  } catch (error) {
+    log.error("failed to end the client span", error);
   }
-  const server = protocol._serverVersion;
-  const client = protocol._clientInfo;
-  return {
-    serverName: server?.name,
-    serverVersion: server?.version,
-    clientName: client?.name,
-    clientVersion: client?.version,
-  };
 }

@@ -1,4 +1,4 @@
-import { diag } from "@opentelemetry/api";
+import { log } from "./log.js";
 
 export const DEFAULT_MAX_CONTENT_LENGTH = 32_768;
 
@@ -21,7 +21,7 @@ export function toJson(value: unknown): string | undefined {
   try {
     return JSON.stringify(value);
   } catch (error) {
-    diag.debug("mcpcat-otel: content could not be serialised", error);
+    log.debug("content could not be serialised", error);
     return undefined;
   }
 }

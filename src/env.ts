@@ -1,4 +1,4 @@
-import { diag } from "@opentelemetry/api";
+import { log } from "./log.js";
 
 /** Every environment variable this package reads, in one place. */
 export const ENV = {
@@ -36,9 +36,7 @@ export function readBooleanEnv(name: string): boolean | undefined {
   if (value === "") return undefined;
   if (TRUE_VALUES.has(value)) return true;
   if (FALSE_VALUES.has(value)) return false;
-  diag.warn(
-    `mcpcat-otel: ignoring ${name}=${JSON.stringify(raw)}; expected 1/true/yes or 0/false/no`,
-  );
+  log.warn(`ignoring ${name}=${JSON.stringify(raw)}; expected 1/true/yes or 0/false/no`);
   return undefined;
 }
 

@@ -3,8 +3,9 @@
  * later) requests carry a per-request `_meta` envelope with the protocol version and the
  * client's info; there is no `initialize` and no session. Legacy (2025) requests carry neither.
  */
+
+import type { McpRequest } from "./config.js";
 import { truncate } from "./content.js";
-import type { McpRequest } from "./types.js";
 
 export const PROTOCOL_VERSION_META_KEY = "io.modelcontextprotocol/protocolVersion";
 export const CLIENT_INFO_META_KEY = "io.modelcontextprotocol/clientInfo";

@@ -1,5 +1,4 @@
-import { type Attributes, SpanKind, SpanStatusCode } from "@opentelemetry/api";
-import { CLIENT_FAULT_CODES } from "./attributes.js";
+import { type Attributes, type Span, SpanKind, SpanStatusCode } from "@opentelemetry/api";
 import {
   collapseMcpErrorPrefix,
   MAX_ERROR_MESSAGE_LENGTH,
@@ -7,8 +6,24 @@ import {
   MAX_NAME_LENGTH,
   truncate,
 } from "./content.js";
-import type { JsonRpcResponse, RequestSpan } from "./request-span.js";
+import type { JsonRpcResponse } from "./internal-types.js";
+import { CLIENT_FAULT_CODES } from "./jsonrpc-errors.js";
 import { ERROR_TYPE_VALUE_OTHER } from "./semconv.js";
+
+/** What error recording needs of a request span (a `RequestSpan`). */
+export interface FailingRequest {
+  readonly span: Span;
+  readonly kind: SpanKind;
+  setErrorType(errorType: string): void;
+  setStatusCode(code: number): void;
+  /** Redacts and bounds `text`, then hands it to `apply` (see `RequestSpan.prepare`). */
+  prepare(
+    label: string,
+    text: string,
+    max: number,
+    apply: (value: string | undefined) => void,
+  ): void;
+}
 
 /**
  * Marks the span as failed (ERROR status, unless `asError` is false) and records the error's
@@ -17,7 +32,7 @@ import { ERROR_TYPE_VALUE_OTHER } from "./semconv.js";
  * failing `redact` leaves the status without one (never with the unredacted text).
  */
 export function recordErrorText(
-  tracked: RequestSpan,
+  tracked: FailingRequest,
   message: string,
   options: { exceptionType?: string; stack?: string; asError?: boolean } = {},
 ): void {
@@ -55,7 +70,7 @@ export function recordErrorText(
 
 /** A JSON-RPC error response, sent (SERVER) or received (CLIENT). */
 export function recordJsonRpcError(
-  tracked: RequestSpan,
+  tracked: FailingRequest,
   error: NonNullable<JsonRpcResponse["error"]>,
 ): void {
   const code = typeof error.code === "number" ? error.code : undefined;
@@ -75,7 +90,7 @@ export function recordJsonRpcError(
  * `answered` says whether a response carried it: a local timeout, an abort or a closed
  * connection has a JSON-RPC code but no response, so no `rpc.response.status_code`.
  */
-export function recordFailure(tracked: RequestSpan, error: unknown, answered: boolean): void {
+export function recordFailure(tracked: FailingRequest, error: unknown, answered: boolean): void {
   const code = jsonRpcCodeOf(error);
   const isError = error instanceof Error;
   const message = isError ? error.message : String(error);

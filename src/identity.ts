@@ -1,15 +1,16 @@
 import {
   type Attributes,
   context,
-  type DiagLogger,
-  diag,
   type Span,
   SpanKind,
   type Tracer,
   trace,
 } from "@opentelemetry/api";
 import { addSessionAndPeers } from "./attributes.js";
+import type { McpInstrumentationConfig, McpRequestExtra } from "./config.js";
+import { rememberIdentity } from "./connection.js";
 import { MAX_SHORT_TEXT_LENGTH, toJson, truncate } from "./content.js";
+import { log } from "./log.js";
 import type { RequestSpan } from "./request-span.js";
 import {
   ATTR_MCPCAT_IDENTIFY_DATA,
@@ -17,10 +18,7 @@ import {
   ATTR_USER_NAME,
   MCPCAT_IDENTIFY_SPAN_NAME,
 } from "./semconv.js";
-import type { ConnectionState } from "./session.js";
-import type { McpInstrumentationConfig, McpRequestExtra } from "./types.js";
-
-export const DEFAULT_IDENTIFY_TIMEOUT_MS = 1000;
+import { guardAsync } from "./utils.js";
 
 /** An identity checked and flattened to what goes on a span. */
 export interface ResolvedIdentity {
@@ -41,7 +39,7 @@ export function toResolvedIdentity(value: unknown): ResolvedIdentity | undefined
       ? String(candidate.userId)
       : candidate.userId;
   if (typeof value !== "object" || typeof userId !== "string" || userId === "") {
-    diag.warn("mcpcat-otel: identify returned no usable userId; the span has no identity");
+    log.warn("identify returned no usable userId; the span has no identity");
     return undefined;
   }
   const userName =
@@ -51,8 +49,7 @@ export function toResolvedIdentity(value: unknown): ResolvedIdentity | undefined
   let dataJson: string | undefined;
   if (candidate.userData !== undefined && candidate.userData !== null) {
     dataJson = typeof candidate.userData === "object" ? toJson(candidate.userData) : undefined;
-    if (dataJson === undefined)
-      diag.warn("mcpcat-otel: identify userData is not a JSON object; dropped");
+    if (dataJson === undefined) log.warn("identify userData is not a JSON object; dropped");
   }
   // Ids and names are short by nature; a runaway one is cut, not exported whole.
   return {
@@ -70,25 +67,6 @@ export function setIdentityAttributes(span: Span, identity: ResolvedIdentity): v
 }
 
 /**
- * Records the connection's identity and tells whether it is new or changed, which is when a
- * stateful session gets its one `mcpcat:identify` span. Stateless connections keep nothing.
- */
-export function identityChanged(state: ConnectionState, identity: ResolvedIdentity): boolean {
-  if (state.stateless) return false;
-  const last = state.lastIdentity;
-  if (
-    last !== undefined &&
-    last.userId === identity.userId &&
-    last.userName === identity.userName &&
-    last.dataJson === identity.dataJson
-  ) {
-    return false;
-  }
-  state.lastIdentity = identity;
-  return true;
-}
-
-/**
  * Runs `identify` for a request (user code: guarded), then records what it returned on the
  * request's span, waiting for it (up to the deadline) when it is async.
  */
@@ -97,35 +75,23 @@ export function runIdentify(
   identify: NonNullable<McpInstrumentationConfig["identify"]>,
   extra: McpRequestExtra,
   tracer: Tracer,
-  log: DiagLogger,
 ): void {
-  let result: unknown;
-  try {
-    result = identify(tracked.request, extra);
-  } catch (error) {
-    log.warn("identify threw; the span has no identity", error);
-    return;
-  }
-  if (typeof (result as PromiseLike<unknown> | undefined)?.then !== "function") {
-    applyIdentity(tracked, result, tracer, log);
-    return;
-  }
-  const settled = Promise.resolve(result).then(
-    (value) => applyIdentity(tracked, value, tracer, log),
-    (error) => log.warn("identify rejected; the span has no identity", error),
+  const later = guardAsync(
+    "identify",
+    "the span has no identity",
+    () => identify(tracked.request, extra),
+    // Reading what identify returned is user code too (a getter may throw): guarded as well.
+    (value) => applyIdentity(tracked, toResolvedIdentity(value), tracer),
   );
-  tracked.waitFor("identify", settled);
+  if (later) tracked.waitFor("identify", later);
 }
 
-/** What identify returned, checked; reading it is user code too (a getter may throw). */
-function applyIdentity(tracked: RequestSpan, value: unknown, tracer: Tracer, log: DiagLogger) {
-  let identity: ResolvedIdentity | undefined;
-  try {
-    identity = toResolvedIdentity(value);
-  } catch (error) {
-    log.warn("identify returned an identity that cannot be read; the span has none", error);
-    return;
-  }
+/** The identity checked, redacted and bounded, on the span (and on an identify span if new). */
+function applyIdentity(
+  tracked: RequestSpan,
+  identity: ResolvedIdentity | undefined,
+  tracer: Tracer,
+): void {
   if (!identity || tracked.ended) return;
   const data = identity.dataJson;
   if (data === undefined) {
@@ -140,7 +106,7 @@ function applyIdentity(tracked: RequestSpan, value: unknown, tracer: Tracer, log
 
 function recordIdentity(tracked: RequestSpan, identity: ResolvedIdentity, tracer: Tracer): void {
   setIdentityAttributes(tracked.span, identity);
-  if (!identityChanged(tracked.connection, identity)) return;
+  if (!rememberIdentity(tracked.connection, identity)) return;
   // One INTERNAL span per change of a stateful session's identity: MCPCat's identify event.
   const attributes: Attributes = {};
   addSessionAndPeers(attributes, tracked.sessionId, tracked.peers);

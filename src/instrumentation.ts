@@ -1,14 +1,31 @@
-import { randomBytes } from "node:crypto";
-import { diag } from "@opentelemetry/api";
 import { InstrumentationBase, isWrapped } from "@opentelemetry/instrumentation";
 import { ClientRequestTracer } from "./client-request.js";
-import { DEFAULT_MAX_CONTENT_LENGTH } from "./content.js";
-import { ENV, readBooleanEnv } from "./env.js";
-import { DEFAULT_IDENTIFY_TIMEOUT_MS } from "./identity.js";
+import type { McpInstrumentationConfig } from "./config.js";
+import type {
+  OnCancel,
+  OnClose,
+  OnNotification,
+  OnRequest,
+  ProtocolPrototype,
+  ResolvedOptions,
+  SendNotification,
+  SendRequest,
+  SendViaCodec,
+} from "./internal-types.js";
 import { McpMetrics } from "./metrics.js";
-import { type McpNotification, NotificationTracer } from "./notification-spans.js";
+import { NotificationTracer } from "./notification-spans.js";
+import {
+  tracedNotification,
+  tracedOnCancel,
+  tracedOnClose,
+  tracedOnNotification,
+  tracedRequest,
+  tracedRequestViaCodec,
+  tracedV1OnRequest,
+  tracedV2OnRequest,
+} from "./protocol-wrappers.js";
 import { installLoaderHook, subscribeToTarget } from "./register/loader-hook.js";
-import type { ResolvedOptions } from "./request-span.js";
+import { resolveOptions } from "./resolve-options.js";
 import {
   hookV1CommonJs,
   type ProtocolPatcher,
@@ -25,45 +42,10 @@ import {
   tracedListen,
   V2_HOOK_TARGETS,
   type V2ProtocolPatcher,
-  v1ShapedExtra,
 } from "./sdk-v2.js";
-import { type ProtocolLike, ServerRequestTracer } from "./server-request.js";
-import type { McpInstrumentationConfig, McpRequest } from "./types.js";
+import { ServerRequestTracer } from "./server-request.js";
 import { PACKAGE_NAME, PACKAGE_VERSION } from "./version.js";
 
-type OnRequest = (this: ProtocolLike, request: McpRequest, extra?: unknown) => void;
-type OnCancel = (this: ProtocolLike, notification: { params?: { requestId?: unknown } }) => unknown;
-type OnClose = (this: ProtocolLike) => void;
-type OnNotification = (this: ProtocolLike, notification: McpNotification) => void;
-type SendNotification = (
-  this: ProtocolLike,
-  notification: McpNotification,
-  ...rest: unknown[]
-) => Promise<void>;
-type SendRequest = (
-  this: ProtocolLike,
-  request: McpRequest,
-  ...rest: unknown[]
-) => Promise<unknown>;
-/** v2's funnel for every request sent: `(codec, request, resultSchema, options)`. */
-type SendViaCodec = (
-  this: ProtocolLike,
-  codec: unknown,
-  request: McpRequest,
-  ...rest: unknown[]
-) => Promise<unknown>;
-/**
- * The `Protocol` methods wrapped: requests in and out, cancellations in, the connection closing.
- * Only `_onrequest` is required; the others are wrapped where a release has them (1.21 has no
- * `_oncancel`: its cancelled requests are seen through their abort signal instead).
- */
-interface ProtocolPrototype {
-  _onrequest: OnRequest;
-  _oncancel: OnCancel;
-  _onclose: OnClose;
-  request: SendRequest;
-  _requestWithSchemaViaCodec: SendViaCodec;
-}
 type Generation = "v1" | "v2";
 const OPTIONAL = {
   v1: ["_oncancel", "_onclose", "request"],
@@ -225,67 +207,29 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
     const sent = this.sentRequests();
     // Without `_oncancel` (1.21 and older), a cancelled request is seen through its abort signal.
     const watchAbort = !has("_oncancel");
-    this._wrap(prototype, "_onrequest", (original: OnRequest) => {
-      if (generation === "v1") {
-        return function _onrequest(this: ProtocolLike, request: McpRequest, extra?: unknown) {
-          requests.handle(this, request, extra, () => {
-            original.call(this, request, extra);
-            if (watchAbort) endOnAbort(this, request, requests);
-          });
-        };
-      }
-      return function _onrequest(this: ProtocolLike, request: McpRequest, extra?: unknown) {
-        requests.handle(this, request, v1ShapedExtra(extra), () =>
-          original.call(this, request, extra),
-        );
-        requests.settleDropped(this, request);
-      };
-    });
+    this._wrap(prototype, "_onrequest", (original: OnRequest) =>
+      generation === "v1"
+        ? tracedV1OnRequest(original, requests, watchAbort)
+        : tracedV2OnRequest(original, requests),
+    );
     // Cancelled and orphaned requests get no response; these end their spans, at no cost to
     // the requests that do get one.
     if (!watchAbort) {
-      this._wrap(prototype, "_oncancel", (original: OnCancel) => {
-        return function _oncancel(this: ProtocolLike, notification) {
-          const result = original.call(this, notification);
-          requests.cancelled(this, notification?.params?.requestId);
-          return result;
-        };
-      });
+      this._wrap(prototype, "_oncancel", (original: OnCancel) =>
+        tracedOnCancel(original, requests),
+      );
     }
     if (has("_onclose")) {
-      this._wrap(prototype, "_onclose", (original: OnClose) => {
-        return function _onclose(this: ProtocolLike) {
-          const transport = this._transport;
-          try {
-            original.call(this);
-          } finally {
-            requests.closed(transport);
-            sent.closed(transport);
-          }
-        };
-      });
+      this._wrap(prototype, "_onclose", (original: OnClose) =>
+        tracedOnClose(original, requests, sent),
+      );
     }
     if (generation === "v1" && has("request")) {
-      this._wrap(prototype, "request", (original: SendRequest) => {
-        return function request(this: ProtocolLike, outgoing: McpRequest, ...rest: unknown[]) {
-          return sent.send(this, outgoing, (withContext) =>
-            original.call(this, withContext, ...rest),
-          );
-        };
-      });
+      this._wrap(prototype, "request", (original: SendRequest) => tracedRequest(original, sent));
     } else if (generation === "v2" && has("_requestWithSchemaViaCodec")) {
-      this._wrap(prototype, "_requestWithSchemaViaCodec", (original: SendViaCodec) => {
-        return function _requestWithSchemaViaCodec(
-          this: ProtocolLike,
-          codec: unknown,
-          outgoing: McpRequest,
-          ...rest: unknown[]
-        ) {
-          return sent.send(this, outgoing, (withContext) =>
-            original.call(this, codec, withContext, ...rest),
-          );
-        };
-      });
+      this._wrap(prototype, "_requestWithSchemaViaCodec", (original: SendViaCodec) =>
+        tracedRequestViaCodec(original, sent),
+      );
     }
     this.patchNotifications(prototype);
     this._patched ??= new Map();
@@ -301,26 +245,15 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
     this._notifications ??= new NotificationTracer(
       () => this.tracer,
       () => this._resolved,
-      this._diag,
       (protocol, transport, options) => this.requests().connectionOf(protocol, transport, options),
     );
     const notifications = this._notifications;
-    this._wrap(target, "_onnotification", (original: OnNotification) => {
-      return function _onnotification(this: ProtocolLike, notification: McpNotification) {
-        notifications.received(this, notification, () => original.call(this, notification));
-      };
-    });
-    this._wrap(target, "notification", (original: SendNotification) => {
-      return function notification(
-        this: ProtocolLike,
-        outgoing: McpNotification,
-        ...rest: unknown[]
-      ) {
-        return notifications.send(this, outgoing, (withContext) =>
-          original.call(this, withContext, ...rest),
-        );
-      };
-    });
+    this._wrap(target, "_onnotification", (original: OnNotification) =>
+      tracedOnNotification(original, notifications),
+    );
+    this._wrap(target, "notification", (original: SendNotification) =>
+      tracedNotification(original, notifications),
+    );
   }
 
   private unwrapAll(prototype: ProtocolPrototype, generation: Generation): void {
@@ -337,7 +270,6 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
     this._sentRequests ??= new ClientRequestTracer(
       () => this.tracer,
       () => this._resolved,
-      this._diag,
       () => this._metrics,
     );
     return this._sentRequests;
@@ -347,7 +279,6 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
     this._requests ??= new ServerRequestTracer(
       () => this.tracer,
       () => this._resolved,
-      this._diag,
       () => this._metrics,
     );
     return this._requests;
@@ -358,41 +289,4 @@ function protocolPrototypeOf(moduleExports: unknown): ProtocolPrototype | undefi
   const prototype = (moduleExports as { Protocol?: { prototype?: ProtocolPrototype } } | undefined)
     ?.Protocol?.prototype;
   return typeof prototype?._onrequest === "function" ? prototype : undefined;
-}
-
-/** Ends the span of `request` if the SDK aborts its handler (a `notifications/cancelled`). */
-function endOnAbort(protocol: ProtocolLike, request: McpRequest, requests: ServerRequestTracer) {
-  const id = request?.id;
-  const signal = protocol._requestHandlerAbortControllers?.get(id)?.signal;
-  signal?.addEventListener("abort", () => requests.cancelled(protocol, id), { once: true });
-}
-
-function resolveOptions(config: McpInstrumentationConfig): ResolvedOptions {
-  return {
-    config,
-    stateless: config.stateless ?? readBooleanEnv(ENV.stateless),
-    captureContent: config.captureContent ?? readBooleanEnv(ENV.captureContent) ?? false,
-    maxContentLength: positiveOr(config.maxContentLength, DEFAULT_MAX_CONTENT_LENGTH),
-    identifyTimeoutMs: positiveOr(config.identifyTimeoutMs, DEFAULT_IDENTIFY_TIMEOUT_MS),
-    sessionIdHashKey: config.sessionIdExport === "raw" ? undefined : sessionIdKeyOf(config),
-  };
-}
-
-// One random key per process, when none is given: hashes are stable for a session's life.
-let processSessionIdKey: string | undefined;
-
-function sessionIdKeyOf(config: McpInstrumentationConfig): string {
-  if (typeof config.sessionIdKey === "string" && config.sessionIdKey !== "") {
-    return config.sessionIdKey;
-  }
-  processSessionIdKey ??= randomBytes(32).toString("hex");
-  return processSessionIdKey;
-}
-
-/** A bound or timeout of 0 would record nothing, or wait for nothing: it falls back, said so. */
-function positiveOr(value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value === "number" && Number.isFinite(value) && value > 0) return value;
-  diag.warn(`mcpcat-otel: ${String(value)} is not a positive number; using ${fallback}`);
-  return fallback;
 }

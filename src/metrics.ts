@@ -7,12 +7,12 @@
 import {
   type Attributes,
   createNoopMeter,
-  diag,
   type Histogram,
   type Meter,
   SpanKind,
   ValueType,
 } from "@opentelemetry/api";
+import { log } from "./log.js";
 import {
   ATTR_ERROR_TYPE,
   ATTR_GEN_AI_OPERATION_NAME,
@@ -153,6 +153,6 @@ function record(histogram: Histogram, seconds: number, attributes: Attributes): 
   try {
     histogram.record(seconds, attributes);
   } catch (error) {
-    diag.error("mcpcat-otel: failed to record a duration", error);
+    log.error("failed to record a duration", error);
   }
 }

@@ -7,7 +7,6 @@
 import {
   type Context,
   context,
-  type DiagLogger,
   type Link,
   type Span,
   SpanKind,
@@ -16,23 +15,22 @@ import {
   trace,
 } from "@opentelemetry/api";
 import { requestAttributes, spanNameOf } from "./attributes.js";
+import type { McpRequest } from "./config.js";
+import { type ConnectionState, sessionIdOf } from "./connection.js";
+import type {
+  McpNotification,
+  ProtocolLike,
+  ResolvedOptions,
+  TransportLike,
+} from "./internal-types.js";
+import { log } from "./log.js";
 import { parentFromMeta, withContextInMeta } from "./propagation.js";
-import type { ResolvedOptions } from "./request-span.js";
 import {
   ATTR_ERROR_TYPE,
   ATTR_MCPCAT_SERVER_NAME,
   ATTR_MCPCAT_SERVER_VERSION,
   ERROR_TYPE_VALUE_OTHER,
 } from "./semconv.js";
-import type { ProtocolLike } from "./server-request.js";
-import { type ConnectionState, sessionIdOf, type TransportLike } from "./session.js";
-import type { McpRequest } from "./types.js";
-
-/** A JSON-RPC notification: a request without an id. */
-export interface McpNotification {
-  method: string;
-  params?: Record<string, unknown> & { _meta?: Record<string, unknown> };
-}
 
 type ConnectionOf = (
   protocol: ProtocolLike,
@@ -44,7 +42,6 @@ export class NotificationTracer {
   constructor(
     private readonly getTracer: () => Tracer,
     private readonly getOptions: () => ResolvedOptions,
-    private readonly diag: DiagLogger,
     private readonly connectionOf: ConnectionOf,
   ) {}
 
@@ -70,7 +67,7 @@ export class NotificationTracer {
       );
       started = [trace.setSpan(parent, span), () => span.end()];
     } catch (error) {
-      this.diag.error("failed to start the notification span", error);
+      log.error("failed to start the notification span", error);
     }
     if (!started) {
       runOriginal();
@@ -106,7 +103,7 @@ export class NotificationTracer {
       // Params are never added where there were none: the SDK debounces only param-less ones.
       if (notification.params) outgoing = withContextInMeta(notification, spanContext);
     } catch (error) {
-      this.diag.error("failed to start the notification span", error);
+      log.error("failed to start the notification span", error);
       return runOriginal(notification);
     }
     const pending = context.with(spanContext, () => runOriginal(outgoing));

@@ -1,4 +1,4 @@
-import type { McpRequestExtra } from "./types.js";
+import type { McpRequestExtra } from "./config.js";
 
 /** The web `Headers` behind a `requestInfo` made by {@link requestInfoOf}, for cheap lookups. */
 export const WEB_HEADERS = Symbol("mcpcat-otel.webHeaders");

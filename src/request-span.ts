@@ -1,12 +1,7 @@
-import {
-  type Attributes,
-  type DiagLogger,
-  type Span,
-  SpanKind,
-  SpanStatusCode,
-} from "@opentelemetry/api";
-import { safeExecuteInTheMiddle } from "@opentelemetry/instrumentation";
+import { type Attributes, type Span, SpanKind, SpanStatusCode } from "@opentelemetry/api";
 import { type Peers, spanNameOf } from "./attributes.js";
+import type { McpRequest } from "./config.js";
+import { type ConnectionState, rememberProtocolVersion } from "./connection.js";
 import {
   MAX_NAME_LENGTH,
   prepareCaptured,
@@ -16,6 +11,8 @@ import {
   userIntentOf,
 } from "./content.js";
 import { recordErrorText, recordFailure, recordJsonRpcError } from "./error-text.js";
+import type { JsonRpcResponse, ResolvedOptions, TrackedRequest } from "./internal-types.js";
+import { log } from "./log.js";
 import type { McpMetrics, Outcome } from "./metrics.js";
 import {
   ATTR_ERROR_TYPE,
@@ -30,54 +27,17 @@ import {
   ERROR_TYPE_VALUE_OTHER,
   ERROR_TYPE_VALUE_TOOL_ERROR,
 } from "./semconv.js";
-import type { ConnectionState } from "./session.js";
-import type { McpInstrumentationConfig, McpRequest } from "./types.js";
+import { guard, guardAsync } from "./utils.js";
 
 /** Most prompt arguments recorded per request, each as its own attribute. */
 export const MAX_PROMPT_VARIABLES = 32;
-
-/** The options of the instrumentation, resolved once from config and environment. */
-export interface ResolvedOptions {
-  readonly config: McpInstrumentationConfig;
-  /** The option, else `MCPCAT_STATELESS`; `undefined` leaves it to auto-detection. */
-  readonly stateless: boolean | undefined;
-  readonly captureContent: boolean;
-  readonly maxContentLength: number;
-  readonly identifyTimeoutMs: number;
-  /** Key of the `mcp.session.id` hash; `undefined` when raw ids are exported. */
-  readonly sessionIdHashKey: string | undefined;
-}
-
-export interface JsonRpcResponse {
-  id: string | number;
-  result?: unknown;
-  error?: { code?: unknown; message?: unknown; data?: unknown };
-}
-
-/**
- * Runs user code (hooks, callbacks) so that its failure is reported, never thrown: a sync throw
- * is caught, and an async one (an `async` hook where `void` was typed) is caught when it rejects.
- * A promise is not a result: the caller gets `undefined` for it.
- */
-export function guard<T>(diag: DiagLogger, name: string, run: () => T): T | undefined {
-  const result = safeExecuteInTheMiddle(
-    run,
-    (error) => {
-      if (error) diag.warn(`${name} threw`, error);
-    },
-    true,
-  );
-  if (typeof (result as PromiseLike<unknown> | undefined)?.then !== "function") return result;
-  Promise.resolve(result).then(undefined, (error) => diag.warn(`${name} rejected`, error));
-  return undefined;
-}
 
 /**
  * One request's span, from its start to its end, and the async work (identify, redaction) that
  * must settle before it ends. The end time is always when the response was sent (SERVER) or
  * received (CLIENT): waiting for that work never stretches the span, nor delays the response.
  */
-export class RequestSpan implements Outcome {
+export class RequestSpan implements Outcome, TrackedRequest {
   ended = false;
   /** `error.type` and `rpc.response.status_code` as recorded on the span, for the metric. */
   errorType: string | undefined;
@@ -94,7 +54,6 @@ export class RequestSpan implements Outcome {
     readonly peers: Peers,
     readonly sessionId: string | undefined,
     private readonly options: ResolvedOptions,
-    private readonly diag: DiagLogger,
     readonly kind: SpanKind.SERVER | SpanKind.CLIENT = SpanKind.SERVER,
   ) {}
 
@@ -134,29 +93,22 @@ export class RequestSpan implements Outcome {
    * text: `apply` gets `undefined`, never the original.
    */
   prepare(label: string, text: string, max: number, apply: (value: string | undefined) => void) {
-    let prepared: string | Promise<string>;
-    try {
-      const bound = Math.min(max, this.options.maxContentLength);
-      prepared = prepareCaptured(text, this.options.config.redact, bound);
-    } catch (error) {
-      this.diag.warn(`redact threw; ${label} not recorded`, error);
-      apply(undefined);
+    const bound = Math.min(max, this.options.maxContentLength);
+    const redact = this.options.config.redact;
+    if (!redact) {
+      // No user code to guard: the common case costs a truncation and nothing else.
+      apply(truncate(text, bound));
       return;
     }
-    if (typeof prepared === "string") {
-      apply(prepared);
-      return;
-    }
-    const applied = prepared.then(
+    const later = guardAsync(
+      "redact",
+      `${label} not recorded`,
+      () => prepareCaptured(text, redact, bound),
       (value) => {
         if (!this.ended) apply(value);
       },
-      (error) => {
-        this.diag.warn(`redact failed; ${label} not recorded`, error);
-        if (!this.ended) apply(undefined);
-      },
     );
-    this.waitFor("redact", applied);
+    if (later) this.waitFor("redact", later);
   }
 
   get maxContentLength(): number {
@@ -207,18 +159,18 @@ export class RequestSpan implements Outcome {
     if (json !== undefined) this.capture(key, json);
   }
 
-  /** Holds the span open (up to `identifyTimeoutMs` from now) until `work` settles. */
+  /** Holds the span open (up to `asyncWorkTimeoutMs` from now) until `work` settles. */
   waitFor(label: string, work: Promise<void>): void {
     if (!this.waits) {
       this.waits = [];
-      this.deadline = performance.now() + this.options.identifyTimeoutMs;
+      this.deadline = performance.now() + this.options.asyncWorkTimeoutMs;
     }
     this.waits.push(work);
     this.waitLabels.push(label);
   }
 
-  /** Records what was sent back, then ends the span (once pending work settles). */
-  finish(response: JsonRpcResponse): void {
+  /** Records what was sent back (SERVER) or received (CLIENT), then ends the span (once pending work settles). */
+  endWithResponse(response: JsonRpcResponse): void {
     if (this.ended) return;
     const { span, request } = this;
     try {
@@ -230,24 +182,26 @@ export class RequestSpan implements Outcome {
       const hook = this.kind === SpanKind.SERVER ? this.options.config.responseHook : undefined;
       if (hook) {
         const error = response.error as { code: number; message: string } | undefined;
-        guard(this.diag, "responseHook", () =>
-          hook(span, { request, result: response.result, error }),
-        );
+        guard("responseHook", () => hook(span, { request, result: response.result, error }));
       }
     } catch (error) {
-      this.diag.error("failed to record the response", error);
+      log.error("failed to record the response", error);
     }
     this.endWhenSettled();
   }
 
-  /** Ends the span now. `unanswered` says why a request got no response (an error of `errorType`). */
-  end(unanswered?: string, endTime?: number, errorType: string = ERROR_TYPE_VALUE_OTHER): void {
+  /** Ends the span now: no response will come; `reason` says why (an error of `errorType`). */
+  endUnanswered(reason: string, errorType: string = ERROR_TYPE_VALUE_OTHER): void {
+    if (this.ended) return;
+    this.setErrorType(errorType);
+    this.span.setStatus({ code: SpanStatusCode.ERROR, message: reason });
+    this.endAt(undefined);
+  }
+
+  /** Ends the span at `endTime` (default now), and measures it. */
+  private endAt(endTime: number | undefined): void {
     if (this.ended) return;
     this.ended = true;
-    if (unanswered) {
-      this.setErrorType(errorType);
-      this.span.setStatus({ code: SpanStatusCode.ERROR, message: unanswered });
-    }
     this.span.end(endTime);
     const measured = this.measured;
     if (measured === undefined) return;
@@ -265,7 +219,7 @@ export class RequestSpan implements Outcome {
       if (this.options.captureContent) this.captureJson(ATTR_GEN_AI_TOOL_CALL_RESULT, result);
     } else if (request.method === "initialize" && typeof result?.protocolVersion === "string") {
       span.setAttribute(ATTR_MCP_PROTOCOL_VERSION, result.protocolVersion);
-      if (!this.connection.stateless) this.connection.protocolVersion = result.protocolVersion;
+      rememberProtocolVersion(this.connection, result.protocolVersion);
     }
   }
 
@@ -273,12 +227,12 @@ export class RequestSpan implements Outcome {
    * A CLIENT request that failed: the error the SDK rejected with (its stack included).
    * `answered` says whether a response carried it (see {@link recordFailure}).
    */
-  fail(error: unknown, answered = true): void {
+  endWithError(error: unknown, answered = true): void {
     if (this.ended) return;
     try {
       recordFailure(this, error, answered);
     } catch (recordError) {
-      this.diag.error("failed to record the error", recordError);
+      log.error("failed to record the error", recordError);
     }
     this.endWhenSettled();
   }
@@ -287,7 +241,7 @@ export class RequestSpan implements Outcome {
   private endWhenSettled(): void {
     const waits = this.waits;
     if (!waits) {
-      this.end();
+      this.endAt(undefined);
       return;
     }
     const endTime = performance.now();
@@ -300,11 +254,11 @@ export class RequestSpan implements Outcome {
       clearTimeout(timer);
       const labels = this.waitLabels.join(", ");
       if (outcome === "timeout") {
-        this.diag.warn(`${labels} did not settle within the timeout; the span ends without it`);
+        log.warn(`${labels} did not settle within the timeout; the span ends without it`);
       } else if (!Array.isArray(outcome)) {
-        this.diag.warn(`${labels} failed; the span ends without it`, outcome);
+        log.warn(`${labels} failed; the span ends without it`, outcome);
       }
-      this.end(undefined, endTime);
+      this.endAt(endTime);
     };
     // Ends on every outcome: the waits never reject, but a span must not hinge on that.
     Promise.race([Promise.all(waits), timeout]).then(done, done);

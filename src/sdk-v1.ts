@@ -18,12 +18,12 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
-import { diag } from "@opentelemetry/api";
 import {
   InstrumentationNodeModuleDefinition,
   InstrumentationNodeModuleFile,
 } from "@opentelemetry/instrumentation";
 import { Hook } from "require-in-the-middle";
+import { log } from "./log.js";
 import type { TargetHandler } from "./register/loader-hook.js";
 
 export const V1_PACKAGE = "@modelcontextprotocol/sdk";
@@ -155,8 +155,8 @@ function supportedRelease(packageDir: string | undefined): string | undefined {
   if (major === 1 && (minor ?? 0) >= V1_MIN_MINOR) return `${V1_PACKAGE} ${version}`;
   if (!warned.has(packageDir)) {
     warned.add(packageDir);
-    diag.warn(
-      `mcpcat-otel: ${V1_PACKAGE} ${String(version).slice(0, 40)} at ${packageDir} is outside ` +
+    log.warn(
+      `${V1_PACKAGE} ${String(version).slice(0, 40)} at ${packageDir} is outside ` +
         `the supported range ${V1_SUPPORTED_VERSIONS.join(" ")}; its requests are not traced`,
     );
   }

@@ -19,10 +19,10 @@ import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Hook } from "require-in-the-middle";
 import type { ClientRequestTracer } from "./client-request.js";
+import type { McpRequest, McpRequestExtra } from "./config.js";
 import { isModernRevision } from "./era.js";
+import type { ProtocolLike } from "./internal-types.js";
 import { requestInfoOf } from "./request-info.js";
-import type { ProtocolLike } from "./server-request.js";
-import type { McpRequest, McpRequestExtra } from "./types.js";
 
 export const V2_PACKAGES = ["@modelcontextprotocol/server", "@modelcontextprotocol/client"];
 /** The loader hook's targets for the two packages' root entries (src/register/hook-targets.ts). */

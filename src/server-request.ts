@@ -1,74 +1,54 @@
-import {
-  type Context,
-  context,
-  type DiagLogger,
-  SpanKind,
-  type Tracer,
-  trace,
-} from "@opentelemetry/api";
-import {
-  clientFromHeaders,
-  headerOf,
-  type Peers,
-  requestAttributes,
-  spanNameOf,
-  targetOf,
-} from "./attributes.js";
-import { MAX_SHORT_TEXT_LENGTH, toJson } from "./content.js";
-import { envelopeClientInfo, envelopeProtocolVersion, isModernRevision } from "./era.js";
-import { recordTags } from "./event-fields.js";
-import { runIdentify } from "./identity.js";
-import type { McpMetrics } from "./metrics.js";
+/*
+ * What is special about a request this process handles (SERVER span): its parent comes from the
+ * caller's `_meta`, user callbacks run before the handler, and the span ends when the response
+ * is sent, which is seen by wrapping each connection's `send` once; or when no response will
+ * come (cancelled, dropped, connection closed).
+ */
+import { type Context, context, type Link, SpanKind, type Tracer, trace } from "@opentelemetry/api";
+import { headerOf } from "./attributes.js";
+import type { McpInstrumentationConfig, McpRequest, McpRequestExtra } from "./config.js";
 import {
   addPending,
-  isTaskRelated,
+  claimSessionMeasurement,
+  connectionStateOf,
+  knownConnectionState,
+  openPending,
   type PendingConnection,
-  type RequestId,
+  sessionlessView,
   takeAllPending,
   takePending,
-  watchTaskQueue,
-} from "./pending.js";
+} from "./connection.js";
+import { toJson } from "./content.js";
+import { envelopeProtocolVersion, isModernRevision } from "./era.js";
+import { recordTags } from "./event-fields.js";
+import { runIdentify } from "./identity.js";
+import type {
+  JsonRpcResponse,
+  ProtocolLike,
+  RequestId,
+  ResolvedOptions,
+  TransportLike,
+} from "./internal-types.js";
+import { log } from "./log.js";
+import type { McpMetrics } from "./metrics.js";
+import { handledRequestPeers } from "./peers.js";
 import { parentFromMeta } from "./propagation.js";
-import { guard, type JsonRpcResponse, RequestSpan, type ResolvedOptions } from "./request-span.js";
-import {
-  ATTR_MCP_RESOURCE_URI,
-  ATTR_MCPCAT_HANDLED_BY_CLIENT,
-  ATTR_MCPCAT_PROPERTIES,
-  ERROR_TYPE_VALUE_CANCELLED,
-} from "./semconv.js";
-import {
-  type ConnectionState,
-  connectionStateOf,
-  isStateless,
-  knownConnectionState,
-  sessionIdOf,
-  type TransportLike,
-} from "./session.js";
-import { startTarget, takeResourceUri } from "./start-bounds.js";
-import type { McpInstrumentationConfig, McpRequest, McpRequestExtra } from "./types.js";
-
-/** The parts of an SDK `Protocol` (a `Server` or `Client`) this package reads. */
-export interface ProtocolLike {
-  _transport?: TransportLike;
-  _requestHandlerAbortControllers?: Map<unknown, AbortController>;
-  _serverInfo?: { name?: string; version?: string };
-  _clientInfo?: { name?: string; version?: string };
-  _serverVersion?: { name?: string; version?: string };
-  /** The SDK's experimental tasks: responses to task-related requests are queued here. */
-  _taskMessageQueue?: unknown;
-  _enqueueTaskMessage?: (taskId: unknown, message: unknown, ...rest: unknown[]) => Promise<void>;
-}
+import type { RequestSpan } from "./request-span.js";
+import { startRequestSpan } from "./request-start.js";
+import { ATTR_MCPCAT_PROPERTIES, ERROR_TYPE_VALUE_CANCELLED } from "./semconv.js";
+import { isTaskRelated, watchTaskQueue } from "./task-queue.js";
+import { isStateless } from "./transport.js";
+import { guard } from "./utils.js";
 
 /**
  * Makes one SERVER span per request a `Server`/`McpServer` (or a `Client`, for server-initiated
  * requests) handles: started when the request arrives, active while its handler runs, ended when
- * the response or error is sent. Responses are seen by wrapping each connection's `send` once.
+ * the response or error is sent.
  */
 export class ServerRequestTracer {
   constructor(
     private readonly getTracer: () => Tracer,
     private readonly getOptions: () => ResolvedOptions,
-    private readonly diag: DiagLogger,
     private readonly getMetrics: () => McpMetrics,
   ) {}
 
@@ -84,18 +64,20 @@ export class ServerRequestTracer {
     let tracked: RequestSpan;
     let spanContext: Context;
     try {
-      [tracked, spanContext] = this.start(protocol, transport, request, transportExtra, options);
+      const caller = parentFromMeta(context.active(), request.params?._meta);
+      tracked = this.start(protocol, transport, request, transportExtra, options, caller);
+      spanContext = trace.setSpan(caller.parent, tracked.span);
     } catch (error) {
-      this.diag.error("failed to start the request span", error);
+      log.error("failed to start the request span", error);
       runOriginal();
       return;
     }
-    if (isTaskRelated(protocol, request)) watchTaskQueue(protocol, this.diag);
+    if (isTaskRelated(protocol, request)) watchTaskQueue(protocol);
     context.with(spanContext, () => {
       try {
         this.beforeHandler(tracked, transport, transportExtra, options.config);
       } catch (error) {
-        this.diag.error("failed to record the request", error);
+        log.error("failed to record the request", error);
       }
       runOriginal();
     });
@@ -112,9 +94,8 @@ export class ServerRequestTracer {
     const connection = protocol._transport && knownConnectionState(protocol._transport);
     // The SDK aborted the handler it registered last under this id.
     const tracked = connection && takePending(connection, requestId as RequestId, "last");
-    tracked?.end(
+    tracked?.endUnanswered(
       "request cancelled before a response was sent",
-      undefined,
       ERROR_TYPE_VALUE_CANCELLED,
     );
   }
@@ -130,21 +111,20 @@ export class ServerRequestTracer {
     const connection = protocol._transport && knownConnectionState(protocol._transport);
     if (!connection?.pending?.has(id) || typeof controllers?.has !== "function") return;
     if (controllers.has(id)) return;
-    takePending(connection, id, "last")?.end("dropped by the SDK without a response");
+    takePending(connection, id, "last")?.endUnanswered("dropped by the SDK without a response");
   }
 
   /** A connection closed: the requests it had not answered will get no response. */
   closed(transport: TransportLike | undefined): void {
     const connection = transport && knownConnectionState(transport);
     if (!connection) return;
-    if (connection.isServer && connection.hadSession && !connection.sessionMeasured) {
-      connection.sessionMeasured = true;
+    if (connection.isServer && claimSessionMeasurement(connection)) {
       const seconds = (performance.now() - connection.startedAt) / 1000;
       this.getMetrics().recordSession(SpanKind.SERVER, connection, seconds);
     }
     if (!connection.pending || connection.pending.size === 0) return;
     for (const tracked of takeAllPending(connection)) {
-      tracked.end("connection closed before a response was sent");
+      tracked.endUnanswered("connection closed before a response was sent");
     }
   }
 
@@ -159,44 +139,8 @@ export class ServerRequestTracer {
       () => isStateless(options.stateless, transport),
       protocol._serverInfo !== undefined,
     );
-    if (!connection.pending) {
-      connection.pending = new Map();
-      this.watchResponses(transport, connection as PendingConnection);
-    }
+    if (openPending(connection)) watchResponses(transport, connection as PendingConnection);
     return connection as PendingConnection;
-  }
-
-  /** Wraps this connection's `send` once, to end each request's span when its response goes out. */
-  private watchResponses(transport: TransportLike, connection: PendingConnection): void {
-    const originalSend = transport.send;
-    if (typeof originalSend !== "function") return;
-    try {
-      transport.send = function send(this: unknown, message: unknown, options?: unknown) {
-        const response = message as JsonRpcResponse | undefined;
-        const id = response?.id;
-        // A hit must still be a response: this side's own requests carry ids too.
-        const tracked =
-          id !== undefined &&
-          connection.pending.has(id) &&
-          ("result" in response! || "error" in response!)
-            ? takePending(connection, id, "active")
-            : undefined;
-        let sent: Promise<void>;
-        try {
-          sent = originalSend.call(this, message, options);
-        } catch (error) {
-          tracked?.end("the response could not be sent");
-          throw error;
-        }
-        tracked?.finish(response as JsonRpcResponse);
-        return sent;
-      } as TransportLike["send"];
-    } catch (error) {
-      this.diag.warn(
-        "cannot observe responses on this transport; its spans end only on cancel or close",
-        error,
-      );
-    }
   }
 
   private start(
@@ -205,55 +149,31 @@ export class ServerRequestTracer {
     request: McpRequest,
     extra: McpRequestExtra,
     options: ResolvedOptions,
-  ): [RequestSpan, Context] {
+    caller: { parent: Context; links: Link[] | undefined },
+  ): RequestSpan {
     const shared = this.connectionOf(protocol, transport, options);
-    // A modern-era request has no session, whatever the transport: it keeps nothing (the copy
-    // is read, never kept; the request is pending on the connection itself).
+    // A modern-era request has no session, whatever the transport: it keeps nothing (the
+    // request is pending on the connection itself).
     const modernVersion = envelopeProtocolVersion(request);
-    const connection =
-      isModernRevision(modernVersion) && !shared.stateless
-        ? { ...shared, stateless: true }
-        : shared;
-    const requested = targetOf(request);
-    const target = startTarget(requested, options);
-    const sessionId = sessionIdOf(connection, transport, options.sessionIdHashKey);
-    if (sessionId !== undefined) connection.hadSession = true;
-    const peers = peersOf(protocol, connection, request, extra);
-    const protocolVersion =
-      modernVersion ??
-      (connection.stateless ? undefined : connection.protocolVersion) ??
-      headerOf(extra, "mcp-protocol-version");
-    const attributes = requestAttributes(
+    const connection = isModernRevision(modernVersion) ? sessionlessView(shared) : shared;
+    const peers = handledRequestPeers(protocol, connection, request, extra);
+    const tracked = startRequestSpan(this.getTracer(), this.getMetrics(), options, {
+      kind: SpanKind.SERVER,
       request,
-      target,
-      sessionId,
+      transport,
       connection,
+      sessionless: false,
       peers,
-      protocolVersion,
-    );
-    if (peers.handledByClient) attributes[ATTR_MCPCAT_HANDLED_BY_CLIENT] = true;
-    const uri = takeResourceUri(attributes, options);
-    const { parent, links } = parentFromMeta(context.active(), request.params?._meta);
-    const span = this.getTracer().startSpan(
-      spanNameOf(request.method, target),
-      { kind: SpanKind.SERVER, attributes, links },
-      parent,
-    );
-    const tracked = new RequestSpan(
-      span,
-      request,
-      connection,
-      peers,
-      sessionId,
-      options,
-      this.diag,
-    );
-    const metrics = this.getMetrics();
-    if (metrics.measuresOperations) tracked.measureWith(metrics, attributes);
-    if (uri !== undefined) tracked.capture(ATTR_MCP_RESOURCE_URI, uri, MAX_SHORT_TEXT_LENGTH);
-    if (requested !== target) tracked.captureTarget(requested);
+      protocolVersion:
+        modernVersion ??
+        (connection.stateless ? undefined : connection.protocolVersion) ??
+        headerOf(extra, "mcp-protocol-version"),
+      parent: caller.parent,
+      links: caller.links,
+      handledByClient: peers.handledByClient,
+    });
     addPending(shared, request.id as RequestId, tracked);
-    return [tracked, trace.setSpan(parent, span)];
+    return tracked;
   }
 
   /** User callbacks and request-side captures, in the request's context, before the handler. */
@@ -273,13 +193,12 @@ export class ServerRequestTracer {
         requestInfo: transportExtra.requestInfo,
       };
       const { requestHook, identify, eventTags, eventProperties } = config;
-      if (requestHook) guard(this.diag, "requestHook", () => requestHook(span, { request, extra }));
-      if (identify) runIdentify(tracked, identify, extra, this.getTracer(), this.diag);
-      const tags = eventTags && guard(this.diag, "eventTags", () => eventTags(request, extra));
-      if (tags && typeof tags === "object") recordTags(tracked, tags, this.diag);
+      if (requestHook) guard("requestHook", () => requestHook(span, { request, extra }));
+      if (identify) runIdentify(tracked, identify, extra, this.getTracer());
+      const tags = eventTags && guard("eventTags", () => eventTags(request, extra));
+      if (tags && typeof tags === "object") recordTags(tracked, tags);
       const properties =
-        eventProperties &&
-        guard(this.diag, "eventProperties", () => eventProperties(request, extra));
+        eventProperties && guard("eventProperties", () => eventProperties(request, extra));
       const json = properties && typeof properties === "object" ? toJson(properties) : undefined;
       if (json !== undefined) tracked.capture(ATTR_MCPCAT_PROPERTIES, json);
     }
@@ -291,42 +210,35 @@ export class ServerRequestTracer {
   }
 }
 
-/** Who is at each end of the connection; client info never crosses from one caller to another. */
-function peersOf(
-  protocol: ProtocolLike,
-  connection: ConnectionState,
-  request: McpRequest,
-  extra: McpRequestExtra,
-): Peers & { handledByClient?: boolean } {
-  const own = protocol._serverInfo;
-  const server = own ?? protocol._serverVersion;
-  const peers: Peers & { handledByClient?: boolean } = {
-    serverName: server?.name,
-    serverVersion: server?.version,
-  };
-  const envelope = envelopeClientInfo(request);
-  if (!own && protocol._clientInfo) {
-    // A Client handling a server-initiated request: the client is this process.
-    peers.handledByClient = true;
-    peers.clientName = protocol._clientInfo.name;
-    peers.clientVersion = protocol._clientInfo.version;
-  } else if (envelope !== undefined) {
-    // Modern era: every request names its own client.
-    Object.assign(peers, envelope);
-  } else if (request.method === "initialize") {
-    const info = request.params?.clientInfo as { name?: unknown; version?: unknown } | undefined;
-    peers.clientName = typeof info?.name === "string" ? info.name : undefined;
-    peers.clientVersion = typeof info?.version === "string" ? info.version : undefined;
-    if (!connection.stateless) {
-      connection.clientName = peers.clientName;
-      connection.clientVersion = peers.clientVersion;
-    }
-  } else if (!connection.stateless && connection.clientName !== undefined) {
-    peers.clientName = connection.clientName;
-    peers.clientVersion = connection.clientVersion;
-  } else if (connection.isHttp) {
-    // Per request: on a stateless server each request may come from another client.
-    Object.assign(peers, clientFromHeaders(extra));
+/** Wraps this connection's `send` once, to end each request's span when its response goes out. */
+function watchResponses(transport: TransportLike, connection: PendingConnection): void {
+  const originalSend = transport.send;
+  if (typeof originalSend !== "function") return;
+  try {
+    transport.send = function send(this: unknown, message: unknown, options?: unknown) {
+      const response = message as JsonRpcResponse | undefined;
+      const id = response?.id;
+      // A hit must still be a response: this side's own requests carry ids too.
+      const tracked =
+        id !== undefined &&
+        connection.pending.has(id) &&
+        ("result" in response! || "error" in response!)
+          ? takePending(connection, id, "active")
+          : undefined;
+      let sent: Promise<void>;
+      try {
+        sent = originalSend.call(this, message, options);
+      } catch (error) {
+        tracked?.endUnanswered("the response could not be sent");
+        throw error;
+      }
+      tracked?.endWithResponse(response as JsonRpcResponse);
+      return sent;
+    } as TransportLike["send"];
+  } catch (error) {
+    log.warn(
+      "cannot observe responses on this transport; its spans end only on cancel or close",
+      error,
+    );
   }
-  return peers;
 }

@@ -1,6 +1,6 @@
 import type { Attributes } from "@opentelemetry/api";
 import { MAX_NAME_LENGTH, MAX_SHORT_TEXT_LENGTH, truncate } from "./content.js";
-import type { ResolvedOptions } from "./request-span.js";
+import type { ResolvedOptions } from "./internal-types.js";
 import { ATTR_MCP_RESOURCE_URI } from "./semconv.js";
 
 /*

@@ -6,12 +6,8 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
-import { runNode } from "./helpers/child.js";
-import {
-  installApp,
-  packProject,
-  removeOutsideInstalls,
-} from "./register-helpers/outside-install.js";
+import { runToEnd } from "./helpers/child.js";
+import { installApp, packProject, removeOutsideInstalls } from "./helpers/outside-install.js";
 
 afterAll(removeOutsideInstalls);
 
@@ -28,7 +24,7 @@ it("installs one copy of each @opentelemetry package next to sdk-node", async ()
   const version = (name: string) =>
     JSON.parse(readFileSync(join(app, "node_modules", name, "package.json"), "utf8")).version;
   expect(version("mcpcat-otel")).toMatch(/^\d/);
-  const probe = await runNode(
+  const probe = await runToEnd(
     [
       "-e",
       `require(${JSON.stringify(join(app, "node_modules", "mcpcat-otel"))}); import(${JSON.stringify(join(app, "node_modules", "mcpcat-otel", "dist", "index.mjs"))}).then((m) => process.stderr.write(typeof m.McpInstrumentation))`,
@@ -37,7 +33,7 @@ it("installs one copy of each @opentelemetry package next to sdk-node", async ()
   );
   expect(probe.stderr).toBe("function");
   // The `mcpcat-otel` command is linked, and runs.
-  const help = await runNode([join(app, "node_modules", ".bin", "mcpcat-otel"), "--help"], {});
+  const help = await runToEnd([join(app, "node_modules", ".bin", "mcpcat-otel"), "--help"], {});
   expect(help.stderr).toMatch(/^usage: mcpcat-otel <command>/);
   expect(help.code).toBe(0);
 }, 240_000);

@@ -1,9 +1,9 @@
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { FakeMcpcatApi } from "./exporter/helpers/fake-mcpcat-api.js";
-import { cleanEnv, ROOT } from "./register-helpers/child.js";
-import { OtlpReceiver } from "./register-helpers/otlp-receiver.js";
+import { cleanEnv, ROOT } from "./helpers/child.js";
+import { FakeMcpcatApi } from "./helpers/fake-mcpcat-api.js";
+import { OtlpReceiver } from "./helpers/otlp-receiver.js";
 
 const USERS = [
   ["alice", "Alice Liddell"],

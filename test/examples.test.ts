@@ -7,10 +7,10 @@ import {
   ATTR_NETWORK_TRANSPORT,
   ATTR_USER_ID,
 } from "../src/semconv.js";
-import { FakeMcpcatApi } from "./exporter/helpers/fake-mcpcat-api.js";
-import { until } from "./register-helpers/child.js";
-import { runClient, startHttpExample } from "./register-helpers/examples.js";
-import { OtlpReceiver, type ReceivedSpan } from "./register-helpers/otlp-receiver.js";
+import { until } from "./helpers/child.js";
+import { runClient, startHttpExample } from "./helpers/examples.js";
+import { FakeMcpcatApi } from "./helpers/fake-mcpcat-api.js";
+import { OtlpReceiver, type ReceivedSpan } from "./helpers/otlp-receiver.js";
 
 const EXPECTED_OUTPUT = [
   "tools: add, divide",

@@ -8,7 +8,7 @@ import { existsSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { unsupportedNodeMessage } from "../src/register/node-version.js";
-import { cleanEnv, ROOT } from "./register-helpers/child.js";
+import { cleanEnv, ROOT } from "./helpers/child.js";
 
 describe("unsupportedNodeMessage", () => {
   it.each([

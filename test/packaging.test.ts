@@ -3,7 +3,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } fr
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ROOT } from "./register-helpers/child.js";
+import { ROOT } from "./helpers/child.js";
 
 // What `npm publish` would ship, packed from a copy of the sources that has never been built:
 // the `prepack` build must make dist/, and every file the README points to must be inside.

@@ -4,19 +4,18 @@ import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { FIXTURES, runNode } from "./helpers/child.js";
-import { attributeOf, LoopbackCollector } from "./helpers/collector.js";
+import { FIXTURES, runToEnd } from "./helpers/child.js";
+import { OtlpReceiver } from "./helpers/otlp-receiver.js";
 import { waitFor } from "./helpers/tracing.js";
 
 // Each fixture is a separate Node process that uses the built package ("mcpcat-otel" resolves
 // to dist/ through the package's own exports map) with NodeSDK and exports OTLP/JSON to us.
-let collector: LoopbackCollector;
+let collector: OtlpReceiver;
 let otelEnv: Record<string, string>;
 beforeEach(async () => {
-  collector = new LoopbackCollector();
-  await collector.start();
+  collector = await new OtlpReceiver().start();
   otelEnv = {
-    OTEL_EXPORTER_OTLP_ENDPOINT: collector.endpointUrl!,
+    OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
     OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
     OTEL_TRACES_EXPORTER: "otlp",
     OTEL_METRICS_EXPORTER: "none",
@@ -28,7 +27,7 @@ afterEach(() => collector.close());
 
 function mcpSpanNames() {
   return collector.sortedSpans
-    .filter((span) => span.kind === 2 && attributeOf(span, "mcp.method.name") !== undefined)
+    .filter((span) => span.kind === 2 && span.attributes["mcp.method.name"] !== undefined)
     .map((span) => span.name);
 }
 
@@ -50,7 +49,7 @@ describe("consumer processes register with NodeSDK and get spans, no manual call
   ];
   for (const [title, args, user] of cases) {
     it(title, async () => {
-      const run = await runNode(args, { ...otelEnv, FIXTURE_USER: "fixture-user" });
+      const run = await runToEnd(args, { ...otelEnv, FIXTURE_USER: "fixture-user" });
       expect(run.stderr.replace(/.*ExperimentalWarning.*\n?|.*--trace-warnings.*\n?/g, "")).toBe(
         "",
       );
@@ -62,8 +61,8 @@ describe("consumer processes register with NodeSDK and get spans, no manual call
         (span) => span.name === "tools/call add" && span.kind === 2,
       )!;
       expect(call.kind).toBe(2); // OTLP SPAN_KIND_SERVER
-      expect(attributeOf(call, "user.id")).toBe(user);
-      expect(attributeOf(call, "mcpcat.server.name")).toBe("consumer-server");
+      expect(call.attributes["user.id"]).toBe(user);
+      expect(call.attributes["mcpcat.server.name"]).toBe("consumer-server");
     });
   }
 });
@@ -81,7 +80,7 @@ describe("install paths", () => {
         "const instrumentation = new McpInstrumentation();",
         "process.stderr.write(instrumentation.isEnabled() ? 'enabled' : 'disabled');",
       ].join("\n");
-      const run = await runNode(["-e", script], {
+      const run = await runToEnd(["-e", script], {
         NODE_PATH: join(FIXTURES, "../../node_modules"),
         OTEL_LOG_LEVEL: "error",
       });
@@ -115,16 +114,16 @@ describe("stdio: the server in a child process", () => {
     await waitFor(() => mcpSpanNames().length >= 3, "stdio spans", 10_000);
     expect(mcpSpanNames()).toEqual(["initialize", "tools/call ok", "tools/call fail"]);
     const spans = collector.sortedSpans;
-    const sessions = new Set(spans.map((span) => attributeOf(span, "mcp.session.id")));
+    const sessions = new Set(spans.map((span) => span.attributes["mcp.session.id"]));
     expect(sessions.size).toBe(1);
     expect([...sessions][0]).toMatch(/^[0-9a-f-]{36}$/);
-    for (const span of spans.filter((s) => attributeOf(s, "mcp.method.name"))) {
-      expect(attributeOf(span, "network.transport")).toBe("pipe");
-      expect(attributeOf(span, "mcpcat.client.name")).toBe("stdio-client");
-      expect(attributeOf(span, "user.id")).toBe("stdio-user");
+    for (const span of spans.filter((s) => s.attributes["mcp.method.name"])) {
+      expect(span.attributes["network.transport"]).toBe("pipe");
+      expect(span.attributes["mcpcat.client.name"]).toBe("stdio-client");
+      expect(span.attributes["user.id"]).toBe("stdio-user");
     }
     const fail = spans.find((span) => span.name === "tools/call fail")!;
-    expect(attributeOf(fail, "error.type")).toBe("tool_error");
+    expect(fail.attributes["error.type"]).toBe("tool_error");
     expect(fail.status).toMatchObject({ code: 2, message: "nope" });
     expect(spans.filter((span) => span.name === "mcpcat:identify")).toHaveLength(1);
   });

@@ -10,14 +10,13 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ATTR_MCPCAT_SERVER_NAME } from "../src/semconv.js";
-import { FIXTURES, runNode } from "./helpers/child.js";
-import { cleanEnv, ROOT, until } from "./register-helpers/child.js";
-import { OtlpReceiver } from "./register-helpers/otlp-receiver.js";
+import { cleanEnv, FIXTURES, ROOT, runToEnd, until } from "./helpers/child.js";
+import { OtlpReceiver } from "./helpers/otlp-receiver.js";
 import {
   installFixtureOutside,
   outsideFolder,
   removeOutsideInstalls,
-} from "./register-helpers/outside-install.js";
+} from "./helpers/outside-install.js";
 
 const REGISTER_ESM = join(ROOT, "dist", "register.mjs");
 const REGISTER_CJS = join(ROOT, "dist", "register.cjs");
@@ -26,8 +25,8 @@ let serverDir: string;
 let elsewhere: string;
 beforeAll(async () => {
   serverDir = await installFixtureOutside("sdk-1.32");
-  for (const file of ["stdio-server.mjs", "stdio-server.cjs"]) {
-    copyFileSync(join(ROOT, "test", "register-helpers", file), join(serverDir, file));
+  for (const file of ["zero-code-server.mjs", "zero-code-server.cjs"]) {
+    copyFileSync(join(FIXTURES, file), join(serverDir, file));
   }
   elsewhere = join(outsideFolder("cwd"), "somewhere else");
   mkdirSync(elsewhere);
@@ -76,7 +75,7 @@ describe("a server installed outside the project, started from another cwd, is t
     it(title, async () => {
       const server = join(
         serverDir,
-        title.startsWith("ESM") ? "stdio-server.mjs" : "stdio-server.cjs",
+        title.startsWith("ESM") ? "zero-code-server.mjs" : "zero-code-server.cjs",
       );
       const { args, env } = how(server);
       const transport = new StdioClientTransport({
@@ -111,7 +110,7 @@ describe("a server installed outside the project, started from another cwd, is t
 
 describe("McpInstrumentation in the app's own NodeSDK, made after the SDK was imported", () => {
   const run = (preload: string[]) =>
-    runNode([...preload, join(FIXTURES, "late-sdk.mjs")], {
+    runToEnd([...preload, join(FIXTURES, "late-sdk.mjs")], {
       ...cleanEnv(otlpEnv()),
       FIXTURE_SDK_DIR: join(serverDir, "node_modules", "@modelcontextprotocol", "sdk"),
     });

@@ -2,8 +2,8 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { cleanEnv, initializeAndCallEcho, ROOT, until } from "./register-helpers/child.js";
-import { OtlpReceiver } from "./register-helpers/otlp-receiver.js";
+import { cleanEnv, initializeAndCallEcho, ROOT, until } from "./helpers/child.js";
+import { OtlpReceiver } from "./helpers/otlp-receiver.js";
 
 // The README's "Usage with NodeSDK" setup file, copied as a user would copy it, must export
 // what it records and keep a stdio server's stdout clean, even at OTEL_LOG_LEVEL=debug.
@@ -35,7 +35,7 @@ describe("the README's NodeSDK recipe", () => {
       writeFileSync(file, recipe());
       const child = spawn(
         process.execPath,
-        ["--import", file, path.join(ROOT, "test/register-helpers/stdio-server.mjs")],
+        ["--import", file, path.join(ROOT, "test/fixtures/zero-code-server.mjs")],
         {
           cwd: ROOT,
           env: cleanEnv({

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { SHUTDOWN_TIMEOUT_MS } from "../src/register/flush-on-exit.js";
 import { ATTR_GEN_AI_TOOL_NAME } from "../src/semconv.js";
-import { initializeAndCallEcho, spawnRaw } from "./register-helpers/child.js";
-import { OtlpReceiver, type ReceivedSpan } from "./register-helpers/otlp-receiver.js";
+import { initializeAndCallEcho, spawnRaw } from "./helpers/child.js";
+import { OtlpReceiver, type ReceivedSpan } from "./helpers/otlp-receiver.js";
 
 let receiver: OtlpReceiver;
 beforeEach(async () => {

@@ -3,9 +3,8 @@
  * "duplicate registration" stack trace per OpenTelemetry global and a silently lost service name.
  */
 import { afterEach, beforeEach, expect, it } from "vitest";
-import { runNode } from "./helpers/child.js";
-import { cleanEnv, until } from "./register-helpers/child.js";
-import { OtlpReceiver } from "./register-helpers/otlp-receiver.js";
+import { cleanEnv, runToEnd, until } from "./helpers/child.js";
+import { OtlpReceiver } from "./helpers/otlp-receiver.js";
 
 let receiver: OtlpReceiver;
 beforeEach(async () => {
@@ -14,7 +13,7 @@ beforeEach(async () => {
 afterEach(() => receiver.close());
 
 it("says in one line that the app's own SDK is not used; register's spans still flow", async () => {
-  const run = await runNode(
+  const run = await runToEnd(
     ["--import", "mcpcat-otel/register", "own-sdk.mjs"],
     cleanEnv({
       OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
@@ -26,7 +25,7 @@ it("says in one line that the app's own SDK is not used; register's spans still 
   expect(run.code).toBe(0);
   expect(run.stderr).not.toMatch(/duplicate registration/);
   expect(run.stderr.trim().split("\n")).toEqual([
-    "[otel warn] mcpcat-otel/register: the app starts an OpenTelemetry SDK of its own; " +
+    "[otel warn] mcpcat-otel/register the app starts an OpenTelemetry SDK of its own; " +
       "register's, set up from the environment, stays in charge and the app's (its service " +
       "name, exporters) is not used. Use one: drop the register preload, or add " +
       "McpInstrumentation to the app's NodeSDK",
@@ -37,7 +36,7 @@ it("says in one line that the app's own SDK is not used; register's spans still 
 });
 
 it("preloaded after the app's own SDK: adds McpInstrumentation to it, in one line", async () => {
-  const run = await runNode(
+  const run = await runToEnd(
     ["--import", "./sdk-only-setup.mjs", "--import", "mcpcat-otel/register", "esm-static.mjs"],
     cleanEnv({
       OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
@@ -46,7 +45,7 @@ it("preloaded after the app's own SDK: adds McpInstrumentation to it, in one lin
     }),
   );
   expect(run.stderr.trim().split("\n")).toEqual([
-    "[otel warn] mcpcat-otel/register: an OpenTelemetry SDK is already started in this " +
+    "[otel warn] mcpcat-otel/register an OpenTelemetry SDK is already started in this " +
       "process; register starts none and adds McpInstrumentation to it",
   ]);
   expect(run.code).toBe(0);

@@ -7,7 +7,6 @@ import {
   ATTR_NETWORK_TRANSPORT,
   MCP_DURATION_BUCKETS,
 } from "../src/semconv.js";
-import { FakeMcpcatApi } from "./exporter/helpers/fake-mcpcat-api.js";
 import {
   connectStdio,
   initializeAndCallEcho,
@@ -15,8 +14,9 @@ import {
   send,
   spawnRaw,
   until,
-} from "./register-helpers/child.js";
-import { OtlpReceiver, type ReceivedSpan } from "./register-helpers/otlp-receiver.js";
+} from "./helpers/child.js";
+import { FakeMcpcatApi } from "./helpers/fake-mcpcat-api.js";
+import { OtlpReceiver, type ReceivedSpan } from "./helpers/otlp-receiver.js";
 
 let receiver: OtlpReceiver;
 beforeEach(async () => {
@@ -165,7 +165,7 @@ describe("register with MCPCAT_PROJECT_ID", () => {
     await run.client.callTool({ name: "echo", arguments: { text: "hello" } });
     await run.client.close();
     await until(() => toolSpan(receiver.spans, "echo") !== undefined, "the OTLP span");
-    expect(run.stderr()).toMatch(/\[otel error\] mcpcat-otel\/register: MCPCat export is off/);
+    expect(run.stderr()).toMatch(/\[otel error\] mcpcat-otel\/register MCPCat export is off/);
     expect(api.requests).toEqual([]);
   });
 });

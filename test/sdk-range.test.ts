@@ -7,14 +7,13 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { McpInstrumentation } from "../src/instrumentation.js";
 import { HOOK_SLOT_KEY } from "../src/register/hook-source.js";
-import { runNode } from "./helpers/child.js";
+import { cleanEnv, ROOT, runToEnd } from "./helpers/child.js";
 import { captureDiag } from "./helpers/diag.js";
-import { cleanEnv, ROOT } from "./register-helpers/child.js";
 import {
   installFixtureOutside,
   outsideFolder,
   removeOutsideInstalls,
-} from "./register-helpers/outside-install.js";
+} from "./helpers/outside-install.js";
 
 afterAll(removeOutsideInstalls);
 
@@ -33,7 +32,7 @@ describe("SDK 1.9.0, below the range, installed outside the project", () => {
     async (kind, flag, entry, file) => {
       const load = kind === "ESM" ? "await import" : "require";
       const script = `${load}(${JSON.stringify(join(sdkDir, file))}); console.error("loaded");`;
-      const run = await runNode(
+      const run = await runToEnd(
         [
           flag,
           join(ROOT, "dist", entry),
@@ -50,7 +49,7 @@ describe("SDK 1.9.0, below the range, installed outside the project", () => {
       expect(run.code).toBe(0);
       const lines = run.stderr.trim().split("\n");
       expect(lines).toEqual([
-        `[otel warn] mcpcat-otel: @modelcontextprotocol/sdk 1.9.0 at ${sdkDir} is outside the supported range >=1.10.0 <2; its requests are not traced`,
+        `[otel warn] mcpcat-otel @modelcontextprotocol/sdk 1.9.0 at ${sdkDir} is outside the supported range >=1.10.0 <2; its requests are not traced`,
         "loaded",
       ]);
     },

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { newConnectionState, sessionIdOf } from "../src/connection.js";
 import { readBooleanEnv } from "../src/env.js";
-import { isStateless, newConnectionState, sessionIdOf } from "../src/session.js";
+import { isStateless } from "../src/transport.js";
 import { captureDiag } from "./helpers/diag.js";
 import { buildServer, connectInMemory } from "./helpers/servers.js";
 import { mcpSpans, setupTracing, spansNamed } from "./helpers/tracing.js";

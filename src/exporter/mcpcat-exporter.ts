@@ -4,18 +4,18 @@
  * delivery (concurrency, retries with backoff, drops) happens here, after the span processor
  * has moved on, so an unreachable API never makes the app's forceFlush()/shutdown() reject.
  */
-import { diag } from "@opentelemetry/api";
 import { type ExportResult, ExportResultCode } from "@opentelemetry/core";
 import type { ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace";
 import { apiUrlFromEnv, ENV, projectIdFromEnv } from "../env.js";
-import { EVENTS_PATH, HttpSender, type SendOutcome } from "./delivery.js";
+import { exporterLog } from "../log.js";
+import { DropReport } from "./drop-report.js";
+import type { SpanToEventOptions } from "./event.js";
+import { EVENTS_PATH, HttpSender, type SendOutcome } from "./http-sender.js";
+import type { MCPCatExporterOptions, MCPCatExporterStats } from "./options.js";
 import { BoundedEventQueue, type QueuedEvent } from "./queue.js";
 import { toRequestBody } from "./request-body.js";
 import { eventTypeOf, isUnknownMethodSpan, spanToEvent } from "./span-to-event.js";
-import type { MCPCatExporterOptions, MCPCatExporterStats, SpanToEventOptions } from "./types.js";
 import { AGENTCAT_API_BASE_URL, type Vocabulary, vocabularyFor } from "./vocabulary.js";
-
-const DROP_REPORT_INTERVAL_MS = 5000;
 
 /**
  * Sends MCP spans to MCPCat (now AgentCat) as events: to the current API by default, in its
@@ -29,7 +29,7 @@ export class MCPCatExporter implements SpanExporter {
   private readonly mapping: SpanToEventOptions;
   private readonly vocabulary: Vocabulary;
   private readonly sender: HttpSender;
-  private readonly queueLimits: string;
+  private readonly drops: DropReport;
   private readonly concurrency: number;
   private readonly maxRetries: number;
   private readonly initialBackoffMillis: number;
@@ -52,8 +52,6 @@ export class MCPCatExporter implements SpanExporter {
     droppedShutdown: 0,
     skippedUnknownMethod: 0,
   };
-  private unreported = { queueFull: 0, failed: 0, lastError: "" };
-  private dropReportTimer: NodeJS.Timeout | undefined;
 
   /**
    * @throws when no project id is given nor set in `AGENTCAT_PROJECT_ID` / `MCPCAT_PROJECT_ID`,
@@ -85,7 +83,7 @@ export class MCPCatExporter implements SpanExporter {
     const maxQueueSize = positive(options.maxQueueSize, 50_000);
     const maxQueueBytes = positive(options.maxQueueBytes, 64 * 1024 * 1024);
     this.queue = new BoundedEventQueue(maxQueueSize, maxQueueBytes);
-    this.queueLimits = `maxQueueSize ${maxQueueSize}, maxQueueBytes ${maxQueueBytes}`;
+    this.drops = new DropReport(`maxQueueSize ${maxQueueSize}, maxQueueBytes ${maxQueueBytes}`);
     this.concurrency = positive(options.maxConcurrentRequests, 32);
     this.maxRetries = nonNegative(options.maxRetries, 3);
     this.initialBackoffMillis = nonNegative(options.initialBackoffMillis, 500);
@@ -122,7 +120,7 @@ export class MCPCatExporter implements SpanExporter {
       for (const span of spans) this.accept(span);
       this.pump();
     } catch (error) {
-      diag.error("MCPCatExporter: unexpected error while exporting", error);
+      exporterLog.error("unexpected error while exporting", error);
     }
     resultCallback({ code: ExportResultCode.SUCCESS });
   }
@@ -131,8 +129,8 @@ export class MCPCatExporter implements SpanExporter {
   forceFlush(): Promise<void> {
     return this.waitForIdle(this.shutdownTimeoutMillis).then((idle) => {
       if (!idle) {
-        diag.warn(
-          `MCPCatExporter: forceFlush timed out after ${this.shutdownTimeoutMillis} ms with ${this.queue.size} events still pending`,
+        exporterLog.warn(
+          `forceFlush timed out after ${this.shutdownTimeoutMillis} ms with ${this.queue.size} events still pending`,
         );
       }
     });
@@ -216,9 +214,7 @@ export class MCPCatExporter implements SpanExporter {
       const jittered = backoff / 2 + Math.random() * (backoff / 2);
       const delay = Math.min(this.maxBackoffMillis, Math.max(jittered, outcome.retryAfterMs ?? 0));
       this.pausedUntil = Math.max(this.pausedUntil, Date.now() + delay);
-      diag.debug(
-        `MCPCatExporter: ${outcome.reason}; retry ${item.attempts} in ${Math.round(delay)} ms`,
-      );
+      exporterLog.debug(`${outcome.reason}; retry ${item.attempts} in ${Math.round(delay)} ms`);
     }
     this.pump();
   }
@@ -267,43 +263,21 @@ export class MCPCatExporter implements SpanExporter {
     this.sender.close();
     await this.waitForIdle(1000);
     if (dropped + inFlight > 0) {
-      diag.warn(
-        `MCPCatExporter: shut down with ${dropped + inFlight} events undelivered after ${this.shutdownTimeoutMillis} ms; dropped`,
+      exporterLog.warn(
+        `shut down with ${dropped + inFlight} events undelivered after ${this.shutdownTimeoutMillis} ms; dropped`,
       );
     }
-    this.reportDrops();
+    this.drops.flush();
   }
 
   private dropQueueFull(): void {
     this.stats.droppedQueueFull++;
-    this.unreported.queueFull++;
-    this.scheduleDropReport();
+    this.drops.queueWasFull();
   }
 
   private noteFailed(reason: string): void {
     this.stats.droppedFailed++;
-    this.unreported.failed++;
-    this.unreported.lastError = reason;
-    this.scheduleDropReport();
-  }
-
-  /** One diag warning per interval at most, with the counts, rather than one per event. */
-  private scheduleDropReport(): void {
-    if (this.dropReportTimer !== undefined) return;
-    this.dropReportTimer = setTimeout(() => this.reportDrops(), DROP_REPORT_INTERVAL_MS);
-    this.dropReportTimer.unref();
-  }
-
-  private reportDrops(): void {
-    if (this.dropReportTimer !== undefined) clearTimeout(this.dropReportTimer);
-    this.dropReportTimer = undefined;
-    const { queueFull, failed, lastError } = this.unreported;
-    if (queueFull + failed === 0) return;
-    this.unreported = { queueFull: 0, failed: 0, lastError: "" };
-    const parts: string[] = [];
-    if (queueFull > 0) parts.push(`${queueFull} because the queue was full (${this.queueLimits})`);
-    if (failed > 0) parts.push(`${failed} undeliverable (last: ${lastError})`);
-    diag.warn(`MCPCatExporter: dropped ${queueFull + failed} events: ${parts.join("; ")}`);
+    this.drops.undeliverable(reason);
   }
 }
 

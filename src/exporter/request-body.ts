@@ -5,7 +5,7 @@
  * double the size of captured content on the wire). It runs once per event, so the key mapping
  * is learnt once per vocabulary from the generated serializer instead of being run each time.
  */
-import type { MCPCatEvent } from "./types.js";
+import type { MCPCatEvent } from "./event.js";
 import { VOCABULARIES, type Vocabulary } from "./vocabulary.js";
 
 /** One key on the wire: the event field it comes from, and whether it is a Date sent as ISO. */

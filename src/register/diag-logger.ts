@@ -45,7 +45,7 @@ function foldDuplicateRegistrations(
     if (told) return;
     told = true;
     warn(
-      "mcpcat-otel/register: the app starts an OpenTelemetry SDK of its own; register's, set up " +
+      "mcpcat-otel/register the app starts an OpenTelemetry SDK of its own; register's, set up " +
         "from the environment, stays in charge and the app's (its service name, exporters) is " +
         "not used. Use one: drop the register preload, or add McpInstrumentation to the app's NodeSDK",
     );

@@ -1,4 +1,4 @@
-import { diag } from "@opentelemetry/api";
+import { registerLog } from "../log.js";
 
 /** How long the exit paths wait for the SDK to export what it holds. */
 export const SHUTDOWN_TIMEOUT_MS = 5000;
@@ -56,10 +56,11 @@ async function bounded(shutdown: () => Promise<void>, timeoutMs: number): Promis
       .then(shutdown)
       .then(() => "flushed" as const);
     const outcome = await Promise.race([flushed, timeout]);
-    if (outcome === "timeout") diag.warn(`telemetry not flushed within ${timeoutMs} ms at exit`);
+    if (outcome === "timeout")
+      registerLog.warn(`telemetry not flushed within ${timeoutMs} ms at exit`);
     return outcome;
   } catch (error) {
-    diag.warn("telemetry flush at exit failed", error);
+    registerLog.warn("telemetry flush at exit failed", error);
     return "failed";
   } finally {
     clearTimeout(timer);

@@ -12,7 +12,7 @@
  */
 import * as nodeModule from "node:module";
 import { fileURLToPath } from "node:url";
-import { diag } from "@opentelemetry/api";
+import { log } from "../log.js";
 import { appendNotifier, HOOK_SLOT_KEY } from "./hook-source.js";
 import { targetOf } from "./hook-targets.js";
 
@@ -43,8 +43,8 @@ export function installLoaderHook(): boolean {
   if (slot.installed) return true;
   const registerHooks = (nodeModule as { registerHooks?: RegisterHooks }).registerHooks;
   if (typeof registerHooks !== "function") {
-    diag.debug(
-      "mcpcat-otel: module.registerHooks is missing; MCP SDK copies are reached only from the app's cwd",
+    log.debug(
+      "module.registerHooks is missing; MCP SDK copies are reached only from the app's cwd",
     );
     return false;
   }
@@ -52,7 +52,7 @@ export function installLoaderHook(): boolean {
     registerHooks({ load: loadHook });
     slot.installed = true;
   } catch (error) {
-    diag.warn("mcpcat-otel: could not install the loader hook", error);
+    log.warn("could not install the loader hook", error);
   }
   return slot.installed;
 }
@@ -74,7 +74,7 @@ const loadHook: LoadHook = (url, context, nextLoad) => {
     const source = typeof result.source === "string" ? result.source : sourceText(result.source);
     return { ...result, source: appendNotifier(source, url, hit.target, hit.esm) };
   } catch (error) {
-    diag.warn(`mcpcat-otel: could not prepare ${url} for tracing`, error);
+    log.warn(`could not prepare ${url} for tracing`, error);
     return result;
   }
 };
@@ -99,7 +99,7 @@ function newSlot(): HookSlot {
     try {
       handler(moduleExports, file);
     } catch (error) {
-      diag.error(`mcpcat-otel: could not instrument ${file}`, error);
+      log.error(`could not instrument ${file}`, error);
     }
   };
   return {

@@ -1,6 +1,6 @@
-import { diag } from "@opentelemetry/api";
 import { getStringFromEnv, getStringListFromEnv } from "@opentelemetry/core";
 import { apiUrlFromEnv, projectIdFromEnv } from "../env.js";
+import { registerLog } from "../log.js";
 
 /** What `mcpcat-otel/register` sets up, decided from the environment alone. */
 export interface RegisterPlan {
@@ -32,7 +32,9 @@ export function planFromEnv(): RegisterPlan {
   const projectId = projectIdFromEnv();
   const traces = exporterNames("TRACES", projectId !== undefined);
   if (traces.includes("none") && traces.length > 1) {
-    diag.warn(`OTEL_TRACES_EXPORTER=${traces.join(",")}: "none" wins, no trace exporter is set up`);
+    registerLog.warn(
+      `OTEL_TRACES_EXPORTER=${traces.join(",")}: "none" wins, no trace exporter is set up`,
+    );
   }
   return {
     traceExporters: traces.includes("none") ? [] : traces,
@@ -64,7 +66,7 @@ function otlpEndpointSet(signal: Signal): boolean {
 function withoutConsole(signal: Signal, mcpcatOnlyByDefault: boolean): string {
   const names = exporterNames(signal, mcpcatOnlyByDefault);
   if (!names.includes("console")) return names.join(",");
-  diag.warn(
+  registerLog.warn(
     `OTEL_${signal}_EXPORTER=console is ignored by mcpcat-otel/register: it writes to stdout, ` +
       "which a stdio MCP server uses for the protocol",
   );

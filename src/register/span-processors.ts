@@ -1,4 +1,3 @@
-import { diag } from "@opentelemetry/api";
 import { getNumberFromEnv, getStringFromEnv } from "@opentelemetry/core";
 import { OTLPTraceExporter as GrpcTraceExporter } from "@opentelemetry/exporter-trace-otlp-grpc";
 import { OTLPTraceExporter as JsonTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
@@ -10,6 +9,7 @@ import {
   type SpanProcessor,
 } from "@opentelemetry/sdk-trace";
 import { MCPCatExporter } from "../exporter/mcpcat-exporter.js";
+import { registerLog } from "../log.js";
 import { StderrSpanExporter } from "./stderr-span-exporter.js";
 
 /**
@@ -24,7 +24,7 @@ export function traceProcessorsFor(names: string[]): SpanProcessor[] {
     else if (name === "console")
       processors.push(new SimpleSpanProcessor({ exporter: new StderrSpanExporter() }));
     else
-      diag.warn(
+      registerLog.warn(
         `OTEL_TRACES_EXPORTER: "${name}" is not supported by mcpcat-otel/register (otlp, console, none)`,
       );
   }
@@ -50,7 +50,7 @@ function otlpTraceExporter(): SpanExporter {
     case "grpc":
       return new GrpcTraceExporter();
     default:
-      diag.warn(`unsupported OTLP traces protocol "${protocol}", using http/protobuf`);
+      registerLog.warn(`unsupported OTLP traces protocol "${protocol}", using http/protobuf`);
       return new ProtobufTraceExporter();
   }
 }
@@ -69,6 +69,6 @@ function batched(exporter: SpanExporter): SpanProcessor {
 function positiveFromEnv(name: string): number | undefined {
   const value = getNumberFromEnv(name);
   if (value === undefined || value > 0) return value;
-  diag.warn(`${name}=${value} is not a positive number; using the default`);
+  registerLog.warn(`${name}=${value} is not a positive number; using the default`);
   return undefined;
 }

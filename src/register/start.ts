@@ -1,7 +1,8 @@
-import { diag, ProxyTracerProvider, trace } from "@opentelemetry/api";
+import { ProxyTracerProvider, trace } from "@opentelemetry/api";
 import { getBooleanFromEnv } from "@opentelemetry/core";
 import { NodeSDK } from "@opentelemetry/sdk-node";
 import { McpInstrumentation } from "../instrumentation.js";
+import { registerLog } from "../log.js";
 import { installStderrDiagLogger } from "./diag-logger.js";
 import { flushOnExit } from "./flush-on-exit.js";
 import { unsupportedNodeMessage } from "./node-version.js";
@@ -33,13 +34,13 @@ export function startFromEnv(): NodeSDK | undefined {
   try {
     installStderrDiagLogger();
     if (getBooleanFromEnv("OTEL_SDK_DISABLED")) {
-      diag.info("mcpcat-otel/register: OTEL_SDK_DISABLED is set; nothing started");
+      registerLog.info("OTEL_SDK_DISABLED is set; nothing started");
       return undefined;
     }
     if (tracerProviderRegistered()) {
       // Preloaded after the app's own SDK: a second one could not register its globals.
-      diag.warn(
-        "mcpcat-otel/register: an OpenTelemetry SDK is already started in this process; " +
+      registerLog.warn(
+        "an OpenTelemetry SDK is already started in this process; " +
           "register starts none and adds McpInstrumentation to it",
       );
       new McpInstrumentation();
@@ -52,11 +53,11 @@ export function startFromEnv(): NodeSDK | undefined {
         spanProcessors.push(mcpcatProcessor(plan.projectId, plan.apiBaseUrl));
       } catch (error) {
         // A bad MCPCAT_API_URL must not cost the OTLP export too.
-        diag.error("mcpcat-otel/register: MCPCat export is off", error);
+        registerLog.error("MCPCat export is off", error);
       }
     }
     if (spanProcessors.length === 0) {
-      diag.info("mcpcat-otel/register: no trace exporter configured; MCP spans go nowhere");
+      registerLog.info("no trace exporter configured; MCP spans go nowhere");
     }
     // MCPCAT_STATELESS and MCPCAT_CAPTURE_CONTENT are read by McpInstrumentation itself.
     const instrumentation = new McpInstrumentation();
@@ -68,10 +69,7 @@ export function startFromEnv(): NodeSDK | undefined {
     flushOnExit(() => sdk.shutdown());
     return sdk;
   } catch (error) {
-    diag.error(
-      "mcpcat-otel/register: could not start OpenTelemetry; running uninstrumented",
-      error,
-    );
+    registerLog.error("could not start OpenTelemetry; running uninstrumented", error);
     return undefined;
   }
 }

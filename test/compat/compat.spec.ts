@@ -10,8 +10,8 @@ import { existsSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cleanEnv, ROOT } from "../register-helpers/child.js";
-import { OtlpReceiver, type ReceivedSpan } from "../register-helpers/otlp-receiver.js";
+import { cleanEnv, ROOT } from "../helpers/child.js";
+import { OtlpReceiver, type ReceivedSpan } from "../helpers/otlp-receiver.js";
 
 interface Cell {
   node: string;

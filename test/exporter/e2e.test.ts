@@ -14,14 +14,14 @@ import {
   TracerProvider,
 } from "@opentelemetry/sdk-trace";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { McpRequestExtra } from "../../src/config.js";
+import { eventId } from "../../src/exporter/event-id.js";
 import { MCPCatExporter } from "../../src/exporter/mcpcat-exporter.js";
-import { eventId } from "../../src/exporter/span-to-event.js";
 import { McpInstrumentation } from "../../src/instrumentation.js";
-import type { McpRequestExtra } from "../../src/types.js";
+import { trackUnhandled } from "../helpers/exporter.js";
+import { FakeMcpcatApi } from "../helpers/fake-mcpcat-api.js";
 import { httpClient, statefulServer, statelessServer } from "../helpers/http.js";
 import { buildServer, connectInMemory, serverWithWhoami } from "../helpers/servers.js";
-import { trackUnhandled } from "./helpers/exporter.js";
-import { FakeMcpcatApi } from "./helpers/fake-mcpcat-api.js";
 
 context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
 propagation.setGlobalPropagator(new W3CTraceContextPropagator());

@@ -8,8 +8,8 @@ import type { AddressInfo } from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { MCPCatExporter } from "../../src/exporter/mcpcat-exporter.js";
 import { captureDiag } from "../helpers/diag.js";
-import { batchProvider, endToolSpans, exporterFor, trackUnhandled } from "./helpers/exporter.js";
-import { FakeMcpcatApi } from "./helpers/fake-mcpcat-api.js";
+import { batchProvider, endToolSpans, exporterFor, trackUnhandled } from "../helpers/exporter.js";
+import { FakeMcpcatApi } from "../helpers/fake-mcpcat-api.js";
 
 const logs = captureDiag();
 let api: FakeMcpcatApi;

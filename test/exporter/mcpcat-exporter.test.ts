@@ -11,9 +11,9 @@ import {
   SUCCESS,
   toolSpans,
   trackUnhandled,
-} from "./helpers/exporter.js";
-import { FakeMcpcatApi } from "./helpers/fake-mcpcat-api.js";
-import { SpanFactory, SpanKind } from "./helpers/spans.js";
+} from "../helpers/exporter.js";
+import { FakeMcpcatApi } from "../helpers/fake-mcpcat-api.js";
+import { SpanFactory, SpanKind } from "../helpers/spans.js";
 
 const factory = new SpanFactory();
 const logs = captureDiag();

@@ -9,7 +9,7 @@ import v8 from "node:v8";
 import vm from "node:vm";
 import { expect, it } from "vitest";
 import { captureDiag } from "../helpers/diag.js";
-import { batchProvider, endToolSpans, exporterFor, trackUnhandled } from "./helpers/exporter.js";
+import { batchProvider, endToolSpans, exporterFor, trackUnhandled } from "../helpers/exporter.js";
 
 v8.setFlagsFromString("--expose-gc");
 const gc = vm.runInNewContext("gc") as () => void;

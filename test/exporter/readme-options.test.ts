@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { expect, it } from "vitest";
-import type { MCPCatExporterOptions } from "../../src/exporter/types.js";
+import type { MCPCatExporterOptions } from "../../src/exporter/options.js";
 
-// Every option, once: TypeScript fails here when an option is added or renamed in types.ts.
+// Every option, once: TypeScript fails here when an option is added or renamed in src/exporter/options.ts.
 const allOptions: Required<MCPCatExporterOptions> = {
   projectId: "",
   apiBaseUrl: "",

@@ -2,13 +2,14 @@ import { createHash } from "node:crypto";
 import * as agentcat from "agentcat-api";
 import * as mcpcat from "mcpcat-api";
 import { afterAll, describe, expect, it } from "vitest";
+import type { MCPCatEvent } from "../../src/exporter/event.js";
+import { eventId } from "../../src/exporter/event-id.js";
 import { toRequestBody, toRequestBodyGeneric } from "../../src/exporter/request-body.js";
-import { eventId, spanToEvent } from "../../src/exporter/span-to-event.js";
-import type { MCPCatEvent } from "../../src/exporter/types.js";
+import { spanToEvent } from "../../src/exporter/span-to-event.js";
 import { type ApiVocabulary, VOCABULARIES } from "../../src/exporter/vocabulary.js";
 import * as sc from "../../src/semconv.js";
 import { PACKAGE_VERSION } from "../../src/version.js";
-import { SpanFactory, SpanKind, SpanStatusCode } from "./helpers/spans.js";
+import { SpanFactory, SpanKind, SpanStatusCode } from "../helpers/spans.js";
 
 const spans = new SpanFactory();
 afterAll(() => spans.shutdown());

@@ -3,8 +3,8 @@
  * checked by the stand-in, and the rate is reported (asserted loosely: CI machines vary).
  */
 import { afterEach, beforeEach, expect, it } from "vitest";
-import { batchProvider, endToolSpans, exporterFor, trackUnhandled } from "./helpers/exporter.js";
-import { FakeMcpcatApi } from "./helpers/fake-mcpcat-api.js";
+import { batchProvider, endToolSpans, exporterFor, trackUnhandled } from "../helpers/exporter.js";
+import { FakeMcpcatApi } from "../helpers/fake-mcpcat-api.js";
 
 let api: FakeMcpcatApi;
 let unhandled: ReturnType<typeof trackUnhandled>;

@@ -7,8 +7,8 @@ import {
   SimpleSpanProcessor,
   TracerProvider,
 } from "@opentelemetry/sdk-trace";
+import type { McpInstrumentationConfig } from "../../src/config.js";
 import { McpInstrumentation } from "../../src/index.js";
-import type { McpInstrumentationConfig } from "../../src/types.js";
 
 /**
  * One real TracerProvider with an in-memory exporter, and one McpInstrumentation, for a test

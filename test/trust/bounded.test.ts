@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { McpInstrumentationConfig } from "../../src/config.js";
 import { MAX_SHORT_TEXT_LENGTH, MAX_TAGS } from "../../src/content.js";
 import { spanToEvent } from "../../src/exporter/span-to-event.js";
 import {
@@ -9,7 +10,6 @@ import {
   ATTR_USER_ID,
   MCPCAT_IDENTIFY_SPAN_NAME,
 } from "../../src/semconv.js";
-import type { McpInstrumentationConfig } from "../../src/types.js";
 import { buildServer, connectInMemory } from "../helpers/servers.js";
 import { mcpSpans, setupTracing, spansNamed, waitFor } from "../helpers/tracing.js";
 

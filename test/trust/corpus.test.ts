@@ -2,13 +2,13 @@ import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { McpInstrumentationConfig } from "../../src/config.js";
 import {
   DEFAULT_MAX_CONTENT_LENGTH,
   MAX_ERROR_MESSAGE_LENGTH,
   MAX_ERROR_STACK_LENGTH,
   MAX_NAME_LENGTH,
 } from "../../src/content.js";
-import type { McpInstrumentationConfig } from "../../src/types.js";
 import { statelessServer } from "../helpers/http.js";
 import { buildServer } from "../helpers/servers.js";
 import { setupTracing } from "../helpers/tracing.js";

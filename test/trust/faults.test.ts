@@ -16,11 +16,11 @@ import {
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { MCPCatExporter } from "../../src/exporter/mcpcat-exporter.js";
 import { SHUTDOWN_TIMEOUT_MS } from "../../src/register/flush-on-exit.js";
-import { trackUnhandled } from "../exporter/helpers/exporter.js";
+import { initializeAndCallEcho, spawnRaw } from "../helpers/child.js";
 import { captureDiag } from "../helpers/diag.js";
+import { trackUnhandled } from "../helpers/exporter.js";
 import { buildServer, connectInMemory } from "../helpers/servers.js";
 import { setupTracing } from "../helpers/tracing.js";
-import { initializeAndCallEcho, spawnRaw } from "../register-helpers/child.js";
 
 type Fault = "refused" | "silent" | "reset" | "garbage" | "413";
 
@@ -146,7 +146,7 @@ describe("collector and MCPCat API both faulty", () => {
       );
       // Both exporters said so, through diag.
       const said = logs.warnings().join("\n");
-      expect(said).toMatch(/MCPCatExporter: (dropped|shut down)/);
+      expect(said).toMatch(/mcpcat-otel\/MCPCatExporter (dropped|shut down)/);
       expect(said.length).toBeGreaterThan(0);
     });
   }

@@ -8,12 +8,12 @@ import {
 } from "@opentelemetry/sdk-trace";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MCPCatExporter } from "../../src/exporter/mcpcat-exporter.js";
-import { FakeMcpcatApi } from "../exporter/helpers/fake-mcpcat-api.js";
 import { captureDiag } from "../helpers/diag.js";
+import { FakeMcpcatApi } from "../helpers/fake-mcpcat-api.js";
 import { httpClient, statefulServer } from "../helpers/http.js";
+import { OtlpReceiver } from "../helpers/otlp-receiver.js";
 import { buildServer } from "../helpers/servers.js";
 import { setupTracing, waitFor } from "../helpers/tracing.js";
-import { OtlpReceiver } from "../register-helpers/otlp-receiver.js";
 
 // Secrets of every kind, sent through every path a request takes; then everything that left
 // the process (or could: the SDK's own spans, diag) is searched for them.

@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { cleanEnv, ROOT } from "../register-helpers/child.js";
+import { cleanEnv, ROOT } from "../helpers/child.js";
 
 // A reduced run of `npm run soak` (bench/soak.mjs, which runs 1,000,000 in-memory and 100,000
 // HTTP requests): the heap, sampled after full GCs, must show no growth.

@@ -1,8 +1,8 @@
 import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FakeMcpcatApi } from "../exporter/helpers/fake-mcpcat-api.js";
-import { cleanEnv, ROOT } from "../register-helpers/child.js";
-import { OtlpReceiver } from "../register-helpers/otlp-receiver.js";
+import { cleanEnv, ROOT } from "../helpers/child.js";
+import { FakeMcpcatApi } from "../helpers/fake-mcpcat-api.js";
+import { OtlpReceiver } from "../helpers/otlp-receiver.js";
 
 // Bug 8: a stdio server's stdout is its JSON-RPC channel. Every example that is (or preloads
 // into) a stdio server runs here at OTEL_LOG_LEVEL=debug; stdout must carry JSON-RPC only.

@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { cleanEnv, ROOT } from "../register-helpers/child.js";
+import { cleanEnv, ROOT } from "../helpers/child.js";
 
 // The suite's own configuration must fail a run that leaves an unhandled rejection or an
 // uncaught exception behind, even when every test passes (vitest's default; this keeps it).

@@ -1,5 +1,6 @@
 import type { Client } from "@modelcontextprotocol/client";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { McpRequestExtra } from "../../src/config.js";
 import { spanToEvent } from "../../src/index.js";
 import {
   ATTR_GEN_AI_TOOL_CALL_ARGUMENTS,
@@ -8,7 +9,6 @@ import {
   ATTR_USER_ID,
   MCPCAT_IDENTIFY_SPAN_NAME,
 } from "../../src/semconv.js";
-import type { McpRequestExtra } from "../../src/types.js";
 import { mcpSpans, setupTracing, spansNamed, waitFor } from "../helpers/tracing.js";
 import { connectV2Http, type Era, type HandlerServer, handlerOverHttp } from "./helpers.js";
 

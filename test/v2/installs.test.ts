@@ -9,8 +9,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ATTR_MCPCAT_SERVER_NAME, ATTR_NETWORK_TRANSPORT } from "../../src/semconv.js";
-import { cleanEnv, initializeAndCallEcho, ROOT, until } from "../register-helpers/child.js";
-import { OtlpReceiver } from "../register-helpers/otlp-receiver.js";
+import { cleanEnv, initializeAndCallEcho, ROOT, until } from "../helpers/child.js";
+import { OtlpReceiver } from "../helpers/otlp-receiver.js";
 
 const INSTALLS = fileURLToPath(new URL("./installs/", import.meta.url));
 

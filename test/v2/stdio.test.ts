@@ -12,18 +12,17 @@ import {
   ATTR_USER_ID,
   MCPCAT_IDENTIFY_SPAN_NAME,
 } from "../../src/semconv.js";
-import { attributeOf, LoopbackCollector } from "../helpers/collector.js";
+import { OtlpReceiver } from "../helpers/otlp-receiver.js";
 import { waitFor } from "../helpers/tracing.js";
 import { v2Client } from "./helpers.js";
 
 const FIXTURES = fileURLToPath(new URL("./fixtures/", import.meta.url));
-let collector: LoopbackCollector;
+let collector: OtlpReceiver;
 let otelEnv: Record<string, string>;
 beforeEach(async () => {
-  collector = new LoopbackCollector();
-  await collector.start();
+  collector = await new OtlpReceiver().start();
   otelEnv = {
-    OTEL_EXPORTER_OTLP_ENDPOINT: collector.endpointUrl!,
+    OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
     OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
     OTEL_TRACES_EXPORTER: "otlp",
     OTEL_METRICS_EXPORTER: "none",
@@ -35,7 +34,7 @@ afterEach(() => collector.close());
 
 function serverSpans() {
   return collector.sortedSpans.filter(
-    (span) => span.kind === 2 && attributeOf(span, ATTR_MCP_METHOD_NAME) !== undefined,
+    (span) => span.kind === 2 && span.attributes[ATTR_MCP_METHOD_NAME] !== undefined,
   );
 }
 
@@ -65,18 +64,18 @@ describe("SDK v2 stdio: the server in a child process, preloaded with NodeSDK", 
       "tools/call ok",
       "tools/call fail",
     ]);
-    const sessions = new Set(spans.map((span) => attributeOf(span, ATTR_MCP_SESSION_ID)));
+    const sessions = new Set(spans.map((span) => span.attributes[ATTR_MCP_SESSION_ID]));
     expect(sessions.size).toBe(1);
     expect([...sessions][0]).toMatch(/^[0-9a-f-]{36}$/);
     for (const span of spans) {
-      expect(attributeOf(span, ATTR_NETWORK_TRANSPORT)).toBe("pipe");
-      expect(attributeOf(span, ATTR_MCPCAT_CLIENT_NAME)).toBe("stdio-client");
-      expect(attributeOf(span, ATTR_MCPCAT_SERVER_NAME)).toBe("v2-stdio-server");
-      expect(attributeOf(span, ATTR_MCP_PROTOCOL_VERSION)).toBe("2025-11-25");
-      expect(attributeOf(span, ATTR_USER_ID)).toBe("stdio-user");
+      expect(span.attributes[ATTR_NETWORK_TRANSPORT]).toBe("pipe");
+      expect(span.attributes[ATTR_MCPCAT_CLIENT_NAME]).toBe("stdio-client");
+      expect(span.attributes[ATTR_MCPCAT_SERVER_NAME]).toBe("v2-stdio-server");
+      expect(span.attributes[ATTR_MCP_PROTOCOL_VERSION]).toBe("2025-11-25");
+      expect(span.attributes[ATTR_USER_ID]).toBe("stdio-user");
     }
     const fail = spans.find((span) => span.name === "tools/call fail")!;
-    expect(attributeOf(fail, ATTR_ERROR_TYPE)).toBe("tool_error");
+    expect(fail.attributes[ATTR_ERROR_TYPE]).toBe("tool_error");
     expect(
       collector.sortedSpans.filter((span) => span.name === MCPCAT_IDENTIFY_SPAN_NAME),
     ).toHaveLength(1);

@@ -4,13 +4,13 @@
  */
 import { type ExportResult, ExportResultCode } from "@opentelemetry/core";
 import { BatchSpanProcessor, type ReadableSpan, TracerProvider } from "@opentelemetry/sdk-trace";
-import { MCPCatExporter } from "../../../src/exporter/mcpcat-exporter.js";
-import type { MCPCatExporterOptions } from "../../../src/exporter/types.js";
+import { MCPCatExporter } from "../../src/exporter/mcpcat-exporter.js";
+import type { MCPCatExporterOptions } from "../../src/exporter/options.js";
 import {
   ATTR_GEN_AI_TOOL_NAME,
   ATTR_MCP_METHOD_NAME,
   ATTR_MCP_SESSION_ID,
-} from "../../../src/semconv.js";
+} from "../../src/semconv.js";
 import { type SpanFactory, SpanKind } from "./spans.js";
 
 export function exporterFor(

@@ -4,6 +4,6 @@
  * `McpInstrumentation` configured from the environment (`OTEL_*`, `MCPCAT_*`), and flushes
  * it when the process ends. It never writes to stdout, and never stops the app from starting.
  */
-import { startFromEnv } from "./register/start.js";
+import { startFromEnv } from "./start.js";
 
 startFromEnv();

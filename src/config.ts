@@ -68,14 +68,21 @@ export interface McpInstrumentationConfig extends InstrumentationConfig {
     request: McpRequest,
     extra: McpRequestExtra,
   ) => MaybePromise<Identity | null | undefined>;
-  /** How long to wait for `identify`, in milliseconds. Default 1000. */
+  /**
+   * How long a span waits, past the response, for async user code, in milliseconds: `identify`
+   * and an async `redact` alike. What has not settled by then is left out of the span (reported
+   * via diag); the span's end time is never moved. Default 1000.
+   */
   identifyTimeoutMs?: number;
   /**
    * Record tool arguments and results (`gen_ai.tool.call.arguments` / `.result`) and prompt
    * arguments. Off by default: they may hold personal data. Default: `MCPCAT_CAPTURE_CONTENT`.
    */
   captureContent?: boolean;
-  /** Applied to every captured string (content and user intent) before it is recorded. */
+  /**
+   * Applied to every captured string (content and user intent) before it is recorded. May be
+   * async: it is waited for up to `identifyTimeoutMs`.
+   */
   redact?: (text: string) => MaybePromise<string>;
   /** Captured JSON is cut to this many characters. Default 32768. */
   maxContentLength?: number;

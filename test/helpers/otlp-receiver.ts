@@ -2,8 +2,8 @@
  * A loopback OTLP/HTTP receiver: POST /v1/traces in the standard JSON or protobuf encoding
  * (gzip or not), decoded into plain spans; /v1/metrics in JSON kept as decoded (protobuf only
  * counted), /v1/logs counted; all accepted.
- * `TestCollector` from contrib-test-utils reads JSON only, and otlp-transformer 0.301 has no
- * request decoder, so protobuf goes through protobufjs with the schema in otlp-trace-proto.ts.
+ * The tests' one OTLP receiver. otlp-transformer 0.301 has no request decoder, so protobuf
+ * goes through protobufjs with the schema in otlp-trace-proto.ts.
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -51,6 +51,17 @@ export class OtlpReceiver {
   get url(): string {
     const { port } = this.server!.address() as AddressInfo;
     return `http://127.0.0.1:${port}`;
+  }
+
+  /** The spans by start time; of two that start in the same instant, a parent comes first. */
+  get sortedSpans(): ReceivedSpan[] {
+    return this.spans.slice().sort((a, b) => {
+      const byStart = BigInt(a.startTimeUnixNano) - BigInt(b.startTimeUnixNano);
+      if (byStart !== 0n) return byStart < 0n ? -1 : 1;
+      if (a.spanId === b.parentSpanId) return -1;
+      if (b.spanId === a.parentSpanId) return 1;
+      return 0;
+    });
   }
 
   async close(): Promise<void> {

@@ -3,10 +3,10 @@ import { context, ROOT_CONTEXT } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import { isTracingSuppressed } from "@opentelemetry/core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { HttpSender, parseRetryAfter, type SendOutcome } from "../../src/exporter/delivery.js";
-import { exportAndCollect, exporterFor } from "./helpers/exporter.js";
-import { FakeMcpcatApi } from "./helpers/fake-mcpcat-api.js";
-import { SpanFactory } from "./helpers/spans.js";
+import { HttpSender, parseRetryAfter, type SendOutcome } from "../../src/exporter/http-sender.js";
+import { exportAndCollect, exporterFor } from "../helpers/exporter.js";
+import { FakeMcpcatApi } from "../helpers/fake-mcpcat-api.js";
+import { SpanFactory } from "../helpers/spans.js";
 
 describe("parseRetryAfter", () => {
   const now = Date.UTC(2026, 10, 25, 12, 0, 0);

@@ -30,12 +30,15 @@ export async function installFixtureOutside(fixture: string): Promise<string> {
   return dir;
 }
 
-/** The project packed as npm would publish it (`npm pack`; build first), as a tarball path. */
+/**
+ * The project packed as npm would publish it (`npm pack`), as a tarball path. Packs the dist/
+ * that `pretest` built: the `prepack` build would empty dist/ under tests running alongside
+ * (test/packaging.test.ts checks the `prepack` build, on a copy of the sources).
+ */
 export async function packProject(): Promise<string> {
   const dir = outsideFolder("pack");
-  const { stdout } = await run("npm", ["pack", "--silent", "--pack-destination", dir], {
-    cwd: ROOT,
-  });
+  const args = ["pack", "--ignore-scripts", "--silent", "--pack-destination", dir];
+  const { stdout } = await run("npm", args, { cwd: ROOT });
   return join(dir, stdout.trim().split("\n").at(-1)!);
 }
 

@@ -1,0 +1,91 @@
+/*
+ * One path that starts a request span, either direction: session id, attributes, the span, its
+ * `RequestSpan`, the duration measurement and the captures that redaction must see first. What
+ * differs between a request handled (SERVER) and one sent (CLIENT) comes in as `RequestStart`.
+ */
+import type { Context, Link, SpanKind, Tracer } from "@opentelemetry/api";
+import { type Peers, requestAttributes, spanNameOf, targetOf } from "./attributes.js";
+import type { McpRequest } from "./config.js";
+import { type ConnectionState, noteSession, sessionIdOf } from "./connection.js";
+import { MAX_SHORT_TEXT_LENGTH } from "./content.js";
+import type { ResolvedOptions, TransportLike } from "./internal-types.js";
+import type { McpMetrics } from "./metrics.js";
+import { RequestSpan } from "./request-span.js";
+import {
+  ATTR_MCP_RESOURCE_URI,
+  ATTR_MCPCAT_HANDLED_BY_CLIENT,
+  ATTR_SERVER_ADDRESS,
+  ATTR_SERVER_PORT,
+} from "./semconv.js";
+import { startTarget, takeResourceUri } from "./start-bounds.js";
+import type { ServerEndpoint } from "./transport.js";
+
+/** What the two directions give the start of a request span. */
+export interface RequestStart {
+  readonly kind: SpanKind.SERVER | SpanKind.CLIENT;
+  /** The request as recorded (a sent one carries the id the SDK gives it). */
+  readonly request: McpRequest;
+  readonly transport: TransportLike;
+  /** The connection's state as this request sees it. */
+  readonly connection: ConnectionState;
+  /** True when this request has no session whatever the connection (a modern-era one sent). */
+  readonly sessionless: boolean;
+  readonly peers: Peers;
+  readonly protocolVersion: string | undefined;
+  /** SERVER: the caller's context from `_meta`, else the active one; CLIENT: the active one. */
+  readonly parent: Context;
+  /** SERVER: the ambient span, when the caller's context became the parent. */
+  readonly links: Link[] | undefined;
+  /** SERVER: a `Client` handles this server-initiated request. */
+  readonly handledByClient?: boolean;
+  /** CLIENT over HTTP: `server.address` and `server.port`. */
+  readonly endpoint?: ServerEndpoint | null;
+}
+
+/** Starts the span of one request; it is the caller's to make active and to end. */
+export function startRequestSpan(
+  tracer: Tracer,
+  metrics: McpMetrics,
+  options: ResolvedOptions,
+  start: RequestStart,
+): RequestSpan {
+  const { request, connection } = start;
+  const requested = targetOf(request);
+  const target = startTarget(requested, options);
+  const sessionId = start.sessionless
+    ? undefined
+    : sessionIdOf(connection, start.transport, options.sessionIdHashKey);
+  if (sessionId !== undefined) noteSession(connection);
+  const attributes = requestAttributes(
+    request,
+    target,
+    sessionId,
+    connection,
+    start.peers,
+    start.protocolVersion,
+  );
+  if (start.handledByClient) attributes[ATTR_MCPCAT_HANDLED_BY_CLIENT] = true;
+  if (start.endpoint) {
+    attributes[ATTR_SERVER_ADDRESS] = start.endpoint.address;
+    attributes[ATTR_SERVER_PORT] = start.endpoint.port;
+  }
+  const uri = takeResourceUri(attributes, options);
+  const span = tracer.startSpan(
+    spanNameOf(request.method, target),
+    { kind: start.kind, attributes, links: start.links },
+    start.parent,
+  );
+  const tracked = new RequestSpan(
+    span,
+    request,
+    connection,
+    start.peers,
+    sessionId,
+    options,
+    start.kind,
+  );
+  if (metrics.measuresOperations) tracked.measureWith(metrics, attributes);
+  if (uri !== undefined) tracked.capture(ATTR_MCP_RESOURCE_URI, uri, MAX_SHORT_TEXT_LENGTH);
+  if (requested !== target) tracked.captureTarget(requested);
+  return tracked;
+}
