@@ -65,4 +65,17 @@ describe("the benchmark figures quoted in the docs are those of bench/results/re
     expect(performance).toContain(`${thousands(exporter.perSec)} events/s`);
     expect(performance).toContain(`managed ${thousands(ceiling.perSec)}/s`);
   });
+
+  it("docs/performance.md: the refactor's before/after, from its recorded paired run", () => {
+    const run = read("bench/results/paired-refactor.txt");
+    const cpu = run.slice(run.indexOf("CPU time"), run.indexOf("wall time"));
+    const row =
+      /mcpcat-otel − mcpcat-otel-baseline\s+median\s+(\S+)\s+p25\s+(\S+)\s+p75\s+(\S+)/.exec(cpu);
+    expect(row, "the before/after row of the CPU table").not.toBeNull();
+    const [median, p25, p75] = row!.slice(1).map(Number) as [number, number, number];
+    const sign = median >= 0 ? "+" : "";
+    expect(performance).toContain(
+      `${sign}${fixed(median, 2)} µs against the build before it (${quartiles({ median, p25, p75 })}`,
+    );
+  });
 });
