@@ -26,8 +26,14 @@ export async function installFixtureOutside(fixture: string): Promise<string> {
   for (const file of ["package.json", "package-lock.json"]) {
     copyFileSync(join(ROOT, "test", "compat", fixture, file), join(dir, file));
   }
-  await npm(dir, "ci");
+  await installFixture(dir);
   return dir;
+}
+
+/** `npm ci` of the app in `dir` (its own lock), then `packages` (say, a tarball) on top. */
+export async function installFixture(dir: string, ...packages: string[]): Promise<void> {
+  await npm(dir, "ci");
+  if (packages.length > 0) await npm(dir, "install", "--no-save", ...packages);
 }
 
 /**

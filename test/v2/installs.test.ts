@@ -1,33 +1,41 @@
 /*
  * Zero-code on an install with only one SDK generation: each folder under installs/ is a user's
- * app with its own package.json and lock (installed here from the registry on first run), and
- * mcpcat-otel copied into its node_modules from dist/, as `npm install mcpcat-otel` would put it.
+ * app with its own package.json and lock (the SDK and the API). It is copied to a temporary
+ * folder outside the project (so that nothing of the project's own node_modules, where both
+ * generations are, can be resolved), installed from its lock, and given mcpcat-otel from the
+ * packed tarball, as `npm install mcpcat-otel` would.
  */
-import { execFileSync, spawn } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, rmSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { cpSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ATTR_MCPCAT_SERVER_NAME, ATTR_NETWORK_TRANSPORT } from "../../src/semconv.js";
-import { cleanEnv, initializeAndCallEcho, ROOT, until } from "../helpers/child.js";
+import { cleanEnv, initializeAndCallEcho, until } from "../helpers/child.js";
 import { OtlpReceiver } from "../helpers/otlp-receiver.js";
+import {
+  installFixture,
+  outsideFolder,
+  packProject,
+  removeOutsideInstalls,
+} from "../helpers/outside-install.js";
 
 const INSTALLS = fileURLToPath(new URL("./installs/", import.meta.url));
 
-function prepare(folder: string): void {
-  if (!existsSync(join(folder, "node_modules", ".package-lock.json"))) {
-    execFileSync("npm", ["ci", "--no-audit", "--no-fund", "--loglevel=error"], {
-      cwd: folder,
-      stdio: "ignore",
-      timeout: 180_000,
-    });
-  }
-  const target = join(folder, "node_modules", "mcpcat-otel");
-  rmSync(target, { recursive: true, force: true });
-  mkdirSync(target, { recursive: true });
-  cpSync(join(ROOT, "package.json"), join(target, "package.json"));
-  cpSync(join(ROOT, "dist"), join(target, "dist"), { recursive: true });
+let tarball: Promise<string> | undefined;
+
+/** The fixture as a user's app outside the project, with mcpcat-otel installed in it. */
+async function prepare(fixture: string): Promise<string> {
+  tarball ??= packProject();
+  const folder = outsideFolder(fixture);
+  cpSync(join(INSTALLS, fixture), folder, {
+    recursive: true,
+    filter: (source) => !source.includes("node_modules"),
+  });
+  await installFixture(folder, await tarball);
+  return folder;
 }
+afterAll(removeOutsideInstalls);
 
 let receiver: OtlpReceiver;
 beforeEach(async () => {
@@ -41,8 +49,10 @@ const cases = [
 ] as const;
 
 describe.each(cases)("an app with only SDK $generation installed", ({ generation, absent }) => {
-  const folder = join(INSTALLS, `only-${generation}`);
-  beforeAll(() => prepare(folder), 200_000);
+  let folder = "";
+  beforeAll(async () => {
+    folder = await prepare(`only-${generation}`);
+  }, 300_000);
 
   it.each([
     ["ESM", "--import", "server.mjs"],
