@@ -66,6 +66,26 @@ describe("the benchmark figures quoted in the docs are those of bench/results/re
     expect(performance).toContain(`managed ${thousands(ceiling.perSec)}/s`);
   });
 
+  it("README and docs/trust.md: the soak's heap growth, from its recorded run", () => {
+    const soak = JSON.parse(read("bench/results/soak.json")) as {
+      results: { name: string; requests: number; growthMB: number; perSecond: number }[];
+    };
+    const [memory, http] = ["in-memory", "stateless HTTP"].map((name) => {
+      const run = soak.results.find((r) => r.name === name);
+      expect(run, name).toBeDefined();
+      return run!;
+    });
+    expect([memory!.requests, http!.requests]).toEqual([1_000_000, 100_000]);
+    const growth = (mb: number) => `${mb >= 0 ? "+" : "−"}${Math.abs(mb).toFixed(2)} MB`;
+    expect(readme).toContain(
+      `heap after GC\n${growth(memory!.growthMB)} and ${growth(http!.growthMB)} from the first`,
+    );
+    const trust = read("docs/trust.md");
+    for (const run of [memory!, http!]) {
+      expect(trust).toContain(`| ${thousands(run.requests)} | ${thousands(run.perSecond)} |`);
+    }
+  });
+
   it("docs/performance.md: the refactor's before/after, from its recorded paired run", () => {
     const run = read("bench/results/paired-refactor.txt");
     const cpu = run.slice(run.indexOf("CPU time"), run.indexOf("wall time"));
