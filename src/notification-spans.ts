@@ -133,7 +133,7 @@ export class NotificationTracer {
     const attributes = requestAttributes(
       request,
       undefined,
-      sessionIdOf(connection, transport),
+      sessionIdOf(connection, transport, options.sessionIdHashKey),
       connection,
       {},
       connection.stateless ? undefined : connection.protocolVersion,
