@@ -70,7 +70,11 @@ export type OnCancel = (
   notification: { params?: { requestId?: unknown } },
 ) => unknown;
 export type OnClose = (this: ProtocolLike) => void;
-export type OnNotification = (this: ProtocolLike, notification: McpNotification) => void;
+export type OnNotification = (
+  this: ProtocolLike,
+  notification: McpNotification,
+  ...rest: unknown[]
+) => void;
 export type SendNotification = (
   this: ProtocolLike,
   notification: McpNotification,

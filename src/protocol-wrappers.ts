@@ -99,8 +99,13 @@ export function tracedOnNotification(
   original: OnNotification,
   notifications: NotificationTracer,
 ): OnNotification {
-  return function _onnotification(this: ProtocolLike, notification: McpNotification) {
-    notifications.received(this, notification, () => original.call(this, notification));
+  // SDK v2 passes the transport's `extra` (its era classification) too: handed on untouched.
+  return function _onnotification(
+    this: ProtocolLike,
+    notification: McpNotification,
+    ...rest: unknown[]
+  ) {
+    notifications.received(this, notification, () => original.call(this, notification, ...rest));
   };
 }
 

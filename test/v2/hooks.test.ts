@@ -88,3 +88,31 @@ describe("requestInfoOf: v1's requestInfo over a web Request", () => {
     expect(info.url?.searchParams.get("x")).toBe("1");
   });
 });
+
+describe("SDK v2 _onnotification: the wrapper hands on everything the SDK passes", () => {
+  it.each([false, true])(
+    "its transport's extra (the era classification) reaches the SDK (captureNotifications %s)",
+    async (captureNotifications) => {
+      instrumentation.setConfig({ captureNotifications });
+      try {
+        const server = buildV2Server();
+        const { client } = await connectV2InMemory(server);
+        const errors: Error[] = [];
+        server.server.onerror = (error) => errors.push(error);
+        // What a per-request HTTP transport hands over: a modern classification, here on a
+        // legacy-era instance, which the SDK refuses (and reports) instead of dispatching.
+        const raw = { jsonrpc: "2.0", method: "notifications/roots/list_changed" };
+        const onnotification = (
+          server.server as unknown as { _onnotification(n: unknown, extra: unknown): void }
+        )._onnotification;
+        onnotification.call(server.server, raw, { classification: { era: "modern" } });
+        await client.close();
+        expect(errors.map((error) => error.message)).toEqual([
+          expect.stringMatching(/^Era mismatch on inbound notification/),
+        ]);
+      } finally {
+        instrumentation.setConfig({});
+      }
+    },
+  );
+});
