@@ -80,6 +80,13 @@ export type SendNotification = (
   notification: McpNotification,
   ...rest: unknown[]
 ) => Promise<void>;
+/** SDK v2's funnel for every notification sent: `(codec, notification, options)`. */
+export type SendNotificationViaCodec = (
+  this: ProtocolLike,
+  codec: unknown,
+  notification: McpNotification,
+  ...rest: unknown[]
+) => Promise<void>;
 export type SendRequest = (
   this: ProtocolLike,
   request: McpRequest,

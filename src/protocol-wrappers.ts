@@ -13,6 +13,7 @@ import type {
   OnRequest,
   ProtocolLike,
   SendNotification,
+  SendNotificationViaCodec,
   SendRequest,
   SendViaCodec,
 } from "./internal-types.js";
@@ -116,6 +117,23 @@ export function tracedNotification(
   return function notification(this: ProtocolLike, outgoing: McpNotification, ...rest: unknown[]) {
     return notifications.send(this, outgoing, (withContext) =>
       original.call(this, withContext, ...rest),
+    );
+  };
+}
+
+/** SDK v2's funnel for every notification sent (`notification()` and `ctx.mcpReq.notify`). */
+export function tracedNotificationViaCodec(
+  original: SendNotificationViaCodec,
+  notifications: NotificationTracer,
+): SendNotificationViaCodec {
+  return function _notificationViaCodec(
+    this: ProtocolLike,
+    codec: unknown,
+    outgoing: McpNotification,
+    ...rest: unknown[]
+  ) {
+    return notifications.send(this, outgoing, (withContext) =>
+      original.call(this, codec, withContext, ...rest),
     );
   };
 }

@@ -1,6 +1,7 @@
 import { createRequire } from "node:module";
 import * as clientEsm from "@modelcontextprotocol/client";
 import * as serverEsm from "@modelcontextprotocol/server";
+import { SpanKind } from "@opentelemetry/api";
 import { isWrapped } from "@opentelemetry/instrumentation";
 import { describe, expect, it } from "vitest";
 import { requestInfoOf } from "../../src/request-info.js";
@@ -115,4 +116,36 @@ describe("SDK v2 _onnotification: the wrapper hands on everything the SDK passes
       }
     },
   );
+});
+
+describe("SDK v2 notifications sent (captureNotifications)", () => {
+  it("one CLIENT span per notification, sent directly or from a handler (ctx.mcpReq.notify)", async () => {
+    instrumentation.setConfig({ captureNotifications: true });
+    try {
+      const server = buildV2Server();
+      server.registerTool("notify", {}, async (ctx) => {
+        await ctx.mcpReq.notify({
+          method: "notifications/message",
+          params: { level: "info", data: "from the handler" },
+        });
+        return { content: [{ type: "text", text: "ok" }] };
+      });
+      const { client } = await connectV2InMemory(server);
+      exporter.reset();
+      await server.server.sendLoggingMessage({ level: "info", data: "direct" });
+      await client.callTool({ name: "notify", arguments: {} });
+      await client.close();
+      const sent = exporter
+        .getFinishedSpans()
+        .filter((span) => span.name === "notifications/message" && span.kind === SpanKind.CLIENT);
+      expect(sent).toHaveLength(2);
+      // The handler's notification is a child of its request's SERVER span.
+      const tool = mcpSpans(exporter).find((span) => span.name === "tools/call notify")!;
+      expect(
+        sent.filter((span) => span.parentSpanContext?.spanId === tool.spanContext().spanId),
+      ).toHaveLength(1);
+    } finally {
+      instrumentation.setConfig({});
+    }
+  });
 });
