@@ -16,12 +16,14 @@ import {
 } from "@opentelemetry/api";
 import { requestAttributes, spanNameOf } from "./attributes.js";
 import type { McpRequest } from "./config.js";
-import { type ConnectionState, sessionIdOf } from "./connection.js";
+import { type ConnectionState, sessionIdOf, sessionlessView } from "./connection.js";
 import { MAX_ERROR_MESSAGE_LENGTH, prepareCaptured } from "./content.js";
+import { envelopeProtocolVersion, isModernRevision } from "./era.js";
 import type {
   McpNotification,
   ProtocolLike,
   ResolvedOptions,
+  SendingProtocol,
   TransportLike,
 } from "./internal-types.js";
 import { log } from "./log.js";
@@ -126,7 +128,13 @@ export class NotificationTracer {
     parent: Context,
     links?: Link[],
   ): Span {
-    const connection = this.connectionOf(protocol, transport, options);
+    const shared = this.connectionOf(protocol, transport, options);
+    // A modern-era connection has no session, whatever the transport (as for its requests).
+    const negotiated = (protocol as SendingProtocol)._negotiatedProtocolVersion;
+    const modern =
+      isModernRevision(negotiated) ||
+      isModernRevision(envelopeProtocolVersion(notification as McpRequest));
+    const connection = modern ? sessionlessView(shared) : shared;
     const request: McpRequest = { id: null, method: notification.method };
     const attributes = requestAttributes(
       request,
