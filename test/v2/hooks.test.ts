@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { requestInfoOf } from "../../src/request-info.js";
 import { patchV2Root, protocolOf } from "../../src/sdk-v2.js";
 import { mcpSpans, setupTracing } from "../helpers/tracing.js";
-import { buildV2Server, connectV2InMemory } from "./helpers.js";
+import { buildV2Server, connectV2InMemory, withNotifyTool } from "./helpers.js";
 
 const { exporter, instrumentation } = setupTracing();
 const require = createRequire(import.meta.url);
@@ -122,14 +122,7 @@ describe("SDK v2 notifications sent (captureNotifications)", () => {
   it("one CLIENT span per notification, sent directly or from a handler (ctx.mcpReq.notify)", async () => {
     instrumentation.setConfig({ captureNotifications: true });
     try {
-      const server = buildV2Server();
-      server.registerTool("notify", {}, async (ctx) => {
-        await ctx.mcpReq.notify({
-          method: "notifications/message",
-          params: { level: "info", data: "from the handler" },
-        });
-        return { content: [{ type: "text", text: "ok" }] };
-      });
+      const server = withNotifyTool(buildV2Server());
       const { client } = await connectV2InMemory(server);
       exporter.reset();
       await server.server.sendLoggingMessage({ level: "info", data: "direct" });

@@ -21,6 +21,7 @@ import {
   handlerOverHttp,
   sessionfulOverHttp,
   v2Client,
+  withNotifyTool,
 } from "./helpers.js";
 
 const { exporter, instrumentation } = setupTracing();
@@ -97,14 +98,7 @@ describe("modern-era requests are session-less by construction", () => {
 
   it("a modern-era stdio connection (serveStdio): its notification spans carry no session id either", async () => {
     instrumentation.setConfig({ captureNotifications: true });
-    const server = buildV2Server();
-    server.registerTool("notify", {}, async (ctx) => {
-      await ctx.mcpReq.notify({
-        method: "notifications/message",
-        params: { level: "info", data: "from the handler" },
-      });
-      return { content: [{ type: "text", text: "ok" }] };
-    });
+    const server = withNotifyTool(buildV2Server());
     // serveStdio over an in-memory wire: the era is chosen by the opening exchange.
     const [clientTransport, serverTransport] = ServerInMemory.createLinkedPair();
     const served = serveStdio(() => server, { transport: serverTransport });
