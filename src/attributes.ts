@@ -28,8 +28,10 @@ export function targetOf(request: McpRequest): string | undefined {
   return typeof name === "string" && name !== "" ? name : undefined;
 }
 
+/** The method is the caller's to choose (an unknown one is recorded too): bounded like a name. */
 export function spanNameOf(method: string, target: string | undefined): string {
-  return target === undefined ? method : `${method} ${target}`;
+  const name = truncate(method, MAX_NAME_LENGTH);
+  return target === undefined ? name : `${name} ${target}`;
 }
 
 /** Who is at each end of the connection, as far as this side knows. */
@@ -49,7 +51,9 @@ export function requestAttributes(
   peers: Peers,
   protocolVersion: string | undefined,
 ): Attributes {
-  const attributes: Attributes = { [ATTR_MCP_METHOD_NAME]: request.method };
+  const attributes: Attributes = {
+    [ATTR_MCP_METHOD_NAME]: truncate(request.method, MAX_NAME_LENGTH),
+  };
   if (request.id !== null && request.id !== undefined) {
     // Bounded: a client chooses its ids (and so their length).
     attributes[ATTR_JSONRPC_REQUEST_ID] = truncate(String(request.id), MAX_NAME_LENGTH);

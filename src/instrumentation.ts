@@ -9,6 +9,7 @@ import type {
   ProtocolPrototype,
   ResolvedOptions,
   SendNotification,
+  SendNotificationViaCodec,
   SendRequest,
   SendViaCodec,
 } from "./internal-types.js";
@@ -16,6 +17,7 @@ import { McpMetrics } from "./metrics.js";
 import { NotificationTracer } from "./notification-spans.js";
 import {
   tracedNotification,
+  tracedNotificationViaCodec,
   tracedOnCancel,
   tracedOnClose,
   tracedOnNotification,
@@ -59,8 +61,20 @@ const UNTRACED: Record<Optional, string> = {
   request: "outgoing requests get no CLIENT spans",
   _requestWithSchemaViaCodec: "outgoing requests get no CLIENT spans",
 };
-/** Wrapped where present, for `captureNotifications` (which decides per message, at run time). */
-const NOTIFICATION_METHODS = ["_onnotification", "notification"] as const;
+/**
+ * Wrapped where present, for `captureNotifications` (which decides per message, at run time).
+ * v2's `notification()` and a handler's `ctx.mcpReq.notify` both funnel into
+ * `_notificationViaCodec`: the one to wrap there, as `_requestWithSchemaViaCodec` is for requests.
+ */
+const NOTIFICATION_METHODS = {
+  v1: ["_onnotification", "notification"],
+  v2: ["_onnotification", "_notificationViaCodec"],
+} as const;
+const ALL_NOTIFICATION_METHODS = [
+  "_onnotification",
+  "notification",
+  "_notificationViaCodec",
+] as const;
 
 /**
  * OpenTelemetry instrumentation for the official MCP TypeScript SDK: one SERVER span per MCP
@@ -231,17 +245,18 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
         tracedRequestViaCodec(original, sent),
       );
     }
-    this.patchNotifications(prototype);
+    this.patchNotifications(prototype, generation);
     this._patched ??= new Map();
     this._patched.set(prototype, generation);
   }
 
-  private patchNotifications(prototype: ProtocolPrototype): void {
+  private patchNotifications(prototype: ProtocolPrototype, generation: Generation): void {
     const target = prototype as unknown as {
       _onnotification: OnNotification;
       notification: SendNotification;
+      _notificationViaCodec: SendNotificationViaCodec;
     };
-    if (NOTIFICATION_METHODS.some((name) => typeof target[name] !== "function")) return;
+    if (NOTIFICATION_METHODS[generation].some((name) => typeof target[name] !== "function")) return;
     this._notifications ??= new NotificationTracer(
       () => this.tracer,
       () => this._resolved,
@@ -251,9 +266,15 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
     this._wrap(target, "_onnotification", (original: OnNotification) =>
       tracedOnNotification(original, notifications),
     );
-    this._wrap(target, "notification", (original: SendNotification) =>
-      tracedNotification(original, notifications),
-    );
+    if (generation === "v1") {
+      this._wrap(target, "notification", (original: SendNotification) =>
+        tracedNotification(original, notifications),
+      );
+    } else {
+      this._wrap(target, "_notificationViaCodec", (original: SendNotificationViaCodec) =>
+        tracedNotificationViaCodec(original, notifications),
+      );
+    }
   }
 
   private unwrapAll(prototype: ProtocolPrototype, generation: Generation): void {
@@ -261,7 +282,7 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
       if (isWrapped(prototype[name])) this._unwrap(prototype, name);
     }
     const target = prototype as unknown as Record<string, unknown>;
-    for (const name of NOTIFICATION_METHODS) {
+    for (const name of ALL_NOTIFICATION_METHODS) {
       if (isWrapped(target[name])) this._unwrap(target, name);
     }
   }

@@ -70,9 +70,20 @@ export type OnCancel = (
   notification: { params?: { requestId?: unknown } },
 ) => unknown;
 export type OnClose = (this: ProtocolLike) => void;
-export type OnNotification = (this: ProtocolLike, notification: McpNotification) => void;
+export type OnNotification = (
+  this: ProtocolLike,
+  notification: McpNotification,
+  ...rest: unknown[]
+) => void;
 export type SendNotification = (
   this: ProtocolLike,
+  notification: McpNotification,
+  ...rest: unknown[]
+) => Promise<void>;
+/** SDK v2's funnel for every notification sent: `(codec, notification, options)`. */
+export type SendNotificationViaCodec = (
+  this: ProtocolLike,
+  codec: unknown,
   notification: McpNotification,
   ...rest: unknown[]
 ) => Promise<void>;

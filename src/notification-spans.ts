@@ -16,11 +16,14 @@ import {
 } from "@opentelemetry/api";
 import { requestAttributes, spanNameOf } from "./attributes.js";
 import type { McpRequest } from "./config.js";
-import { type ConnectionState, sessionIdOf } from "./connection.js";
+import { type ConnectionState, sessionIdOf, sessionlessView } from "./connection.js";
+import { MAX_ERROR_MESSAGE_LENGTH, prepareCaptured } from "./content.js";
+import { envelopeProtocolVersion, isModernRevision } from "./era.js";
 import type {
   McpNotification,
   ProtocolLike,
   ResolvedOptions,
+  SendingProtocol,
   TransportLike,
 } from "./internal-types.js";
 import { log } from "./log.js";
@@ -31,6 +34,7 @@ import {
   ATTR_MCPCAT_SERVER_VERSION,
   ERROR_TYPE_VALUE_OTHER,
 } from "./semconv.js";
+import { guardAsync } from "./utils.js";
 
 type ConnectionOf = (
   protocol: ProtocolLike,
@@ -110,11 +114,7 @@ export class NotificationTracer {
     // Observed, not chained: the caller gets the SDK's own promise.
     Promise.resolve(pending).then(
       () => span.end(),
-      (error: unknown) => {
-        span.setAttribute(ATTR_ERROR_TYPE, ERROR_TYPE_VALUE_OTHER);
-        span.setStatus({ code: SpanStatusCode.ERROR, message: String(error) });
-        span.end();
-      },
+      (error: unknown) => endFailed(span, error, options),
     );
     return pending;
   }
@@ -128,12 +128,18 @@ export class NotificationTracer {
     parent: Context,
     links?: Link[],
   ): Span {
-    const connection = this.connectionOf(protocol, transport, options);
+    const shared = this.connectionOf(protocol, transport, options);
+    // A modern-era connection has no session, whatever the transport (as for its requests).
+    const negotiated = (protocol as SendingProtocol)._negotiatedProtocolVersion;
+    const modern =
+      isModernRevision(negotiated) ||
+      isModernRevision(envelopeProtocolVersion(notification as McpRequest));
+    const connection = modern ? sessionlessView(shared) : shared;
     const request: McpRequest = { id: null, method: notification.method };
     const attributes = requestAttributes(
       request,
       undefined,
-      sessionIdOf(connection, transport),
+      sessionIdOf(connection, transport, options.sessionIdHashKey),
       connection,
       {},
       connection.stateless ? undefined : connection.protocolVersion,
@@ -148,6 +154,47 @@ export class NotificationTracer {
       parent,
     );
   }
+}
+
+/**
+ * Ends the span of a notification that could not be sent. Its error may quote the other side
+ * (an HTTP error body): the status message is redacted and bounded like a request's, and a
+ * `redact` that fails leaves no message at all.
+ */
+function endFailed(span: Span, error: unknown, options: ResolvedOptions): void {
+  const endTime = performance.now();
+  let ended = false;
+  const end = () => {
+    if (ended) return;
+    ended = true;
+    span.end(endTime);
+  };
+  span.setAttribute(ATTR_ERROR_TYPE, ERROR_TYPE_VALUE_OTHER);
+  span.setStatus({ code: SpanStatusCode.ERROR });
+  const later = guardAsync(
+    "redact",
+    "the notification's error message is not recorded",
+    () =>
+      prepareCaptured(
+        error instanceof Error ? error.message : String(error),
+        options.config.redact,
+        Math.min(MAX_ERROR_MESSAGE_LENGTH, options.maxContentLength),
+      ),
+    (message) => {
+      if (!ended && typeof message === "string")
+        span.setStatus({ code: SpanStatusCode.ERROR, message });
+    },
+  );
+  if (!later) {
+    end();
+    return;
+  }
+  const timer = setTimeout(end, options.asyncWorkTimeoutMs);
+  timer.unref?.();
+  void later.then(() => {
+    clearTimeout(timer);
+    end();
+  });
 }
 
 function isNotification(value: unknown): value is McpNotification {

@@ -13,6 +13,7 @@ import type {
   OnRequest,
   ProtocolLike,
   SendNotification,
+  SendNotificationViaCodec,
   SendRequest,
   SendViaCodec,
 } from "./internal-types.js";
@@ -99,8 +100,13 @@ export function tracedOnNotification(
   original: OnNotification,
   notifications: NotificationTracer,
 ): OnNotification {
-  return function _onnotification(this: ProtocolLike, notification: McpNotification) {
-    notifications.received(this, notification, () => original.call(this, notification));
+  // SDK v2 passes the transport's `extra` (its era classification) too: handed on untouched.
+  return function _onnotification(
+    this: ProtocolLike,
+    notification: McpNotification,
+    ...rest: unknown[]
+  ) {
+    notifications.received(this, notification, () => original.call(this, notification, ...rest));
   };
 }
 
@@ -111,6 +117,23 @@ export function tracedNotification(
   return function notification(this: ProtocolLike, outgoing: McpNotification, ...rest: unknown[]) {
     return notifications.send(this, outgoing, (withContext) =>
       original.call(this, withContext, ...rest),
+    );
+  };
+}
+
+/** SDK v2's funnel for every notification sent (`notification()` and `ctx.mcpReq.notify`). */
+export function tracedNotificationViaCodec(
+  original: SendNotificationViaCodec,
+  notifications: NotificationTracer,
+): SendNotificationViaCodec {
+  return function _notificationViaCodec(
+    this: ProtocolLike,
+    codec: unknown,
+    outgoing: McpNotification,
+    ...rest: unknown[]
+  ) {
+    return notifications.send(this, outgoing, (withContext) =>
+      original.call(this, codec, withContext, ...rest),
     );
   };
 }

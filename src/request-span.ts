@@ -122,10 +122,10 @@ export class RequestSpan implements Outcome, TrackedRequest {
     this.prepare("tool or prompt name", target, MAX_NAME_LENGTH, (value) => {
       if (value === undefined) return;
       this.span.updateName(spanNameOf(method, value));
-      this.span.setAttribute(
-        method === "tools/call" ? ATTR_GEN_AI_TOOL_NAME : ATTR_GEN_AI_PROMPT_NAME,
-        value,
-      );
+      const key = method === "tools/call" ? ATTR_GEN_AI_TOOL_NAME : ATTR_GEN_AI_PROMPT_NAME;
+      this.span.setAttribute(key, value);
+      // The operation metric copies its dimensions from the start attributes, which lacked it.
+      if (this.measured) this.measured.attributes[key] = value;
     });
   }
 

@@ -121,6 +121,29 @@ describe("operation durations, in memory", () => {
     expect(mcpSpans(exporter)[1]?.attributes["user.id"]).toBe("user-42");
   });
 
+  it.each([
+    ["a sync redact", (text: string) => text.replace("greet", "gr**t")],
+    ["an async redact", async (text: string) => text.replace("greet", "gr**t")],
+  ])(
+    "with %s: the tool or prompt name on the metric, redacted as on the span",
+    async (_, redact) => {
+      const metrics = freshMetrics(instrumentation);
+      instrumentation.setConfig({ redact });
+      const { client } = await connectInMemory(buildServer());
+      cleanups.push(() => client.close());
+      await client.callTool({ name: "echo", arguments: { text: "hi" } });
+      await client.getPrompt({ name: "greet", arguments: { who: "ada" } });
+      await waitFor(() => mcpSpans(exporter).length === 3, "3 SERVER spans");
+      await waitFor(() => clientSpans(exporter).length === 3, "3 CLIENT spans");
+      for (const name of [SERVER_OP, CLIENT_OP]) {
+        const side = await metrics.histogram(name);
+        expect(pointsWith(side, { "gen_ai.tool.name": "echo" })).toHaveLength(1);
+        expect(pointsWith(side, { "gen_ai.prompt.name": "gr**t" })).toHaveLength(1);
+        expect(pointsWith(side, { "gen_ai.prompt.name": "greet" })).toHaveLength(0);
+      }
+    },
+  );
+
   it("a slow handler lands in its bucket: the measurement is the handler's duration", async () => {
     const metrics = freshMetrics(instrumentation);
     const { client } = await connectInMemory(buildServer());

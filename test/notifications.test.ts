@@ -1,6 +1,11 @@
-import { SpanKind } from "@opentelemetry/api";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { SpanKind, SpanStatusCode } from "@opentelemetry/api";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace";
 import { afterEach, describe, expect, it } from "vitest";
+import { MAX_ERROR_MESSAGE_LENGTH } from "../src/content.js";
 import { isUnknownMethodSpan, spanToEvent } from "../src/exporter/span-to-event.js";
 import { buildServer, connectInMemory } from "./helpers/servers.js";
 import { mcpSpans, setupTracing, waitFor } from "./helpers/tracing.js";
@@ -108,5 +113,52 @@ describe("notifications as spans", () => {
     const span = notificationSpans(SpanKind.SERVER)[0]!;
     expect(spanToEvent(span, { projectId: "p" })).toBeNull();
     expect(isUnknownMethodSpan(span)).toBe(false);
+  });
+});
+
+describe("a notification that cannot be sent", () => {
+  it("its span's status message is redacted and bounded (the server's error body is in it)", async () => {
+    instrumentation.setConfig({
+      captureNotifications: true,
+      redact: (text) => text.replaceAll("sk-secret", "[redacted]"),
+    });
+    // A server that answers initialize, then fails every notification with a huge error body.
+    const http = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (chunk: Buffer) => chunks.push(chunk));
+      req.on("end", () => {
+        const message = JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}");
+        if (message.method !== "initialize") {
+          res.writeHead(500).end(`token sk-secret ${"x".repeat(200_000)}`);
+          return;
+        }
+        res.writeHead(200, { "content-type": "application/json" }).end(
+          JSON.stringify({
+            jsonrpc: "2.0",
+            id: message.id,
+            result: {
+              protocolVersion: "2025-06-18",
+              capabilities: {},
+              serverInfo: { name: "failing", version: "1" },
+            },
+          }),
+        );
+      });
+    });
+    await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
+    cleanups.push(() => new Promise<void>((resolve) => http.close(() => resolve())));
+    const { port } = http.address() as AddressInfo;
+    const client = new Client({ name: "c", version: "1" });
+    const transport = new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`));
+    await expect(client.connect(transport)).rejects.toThrow(/sk-secret/);
+    await waitFor(
+      () => notificationSpans(SpanKind.CLIENT).length === 1,
+      "the notifications/initialized span",
+    );
+    const [span] = notificationSpans(SpanKind.CLIENT);
+    expect(span!.status.code).toBe(SpanStatusCode.ERROR);
+    const message = span!.status.message ?? "";
+    expect(message).not.toContain("sk-secret");
+    expect(message.length).toBeLessThanOrEqual(MAX_ERROR_MESSAGE_LENGTH);
   });
 });

@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { z } from "zod";
 import type { McpInstrumentationConfig } from "../../src/config.js";
-import { MAX_SHORT_TEXT_LENGTH, MAX_TAGS } from "../../src/content.js";
+import { MAX_NAME_LENGTH, MAX_SHORT_TEXT_LENGTH, MAX_TAGS } from "../../src/content.js";
 import { spanToEvent } from "../../src/exporter/span-to-event.js";
 import {
+  ATTR_MCP_METHOD_NAME,
   ATTR_MCP_RESOURCE_URI,
   ATTR_MCPCAT_IDENTIFY_DATA,
   ATTR_MCPCAT_PROPERTIES,
@@ -10,8 +12,9 @@ import {
   ATTR_USER_ID,
   MCPCAT_IDENTIFY_SPAN_NAME,
 } from "../../src/semconv.js";
+import { freshMetrics } from "../helpers/metrics.js";
 import { buildServer, connectInMemory } from "../helpers/servers.js";
-import { mcpSpans, setupTracing, spansNamed, waitFor } from "../helpers/tracing.js";
+import { clientSpans, mcpSpans, setupTracing, spansNamed, waitFor } from "../helpers/tracing.js";
 
 const SECRET = "sk-live-0123456789";
 const MAX = 2000;
@@ -108,5 +111,29 @@ describe("without redact", () => {
     expect(String(mcpSpans(exporter)[0]!.attributes[ATTR_MCP_RESOURCE_URI]).length).toBe(
       MAX_SHORT_TEXT_LENGTH,
     );
+  });
+});
+
+describe("a method name chosen by the caller", () => {
+  it("is bounded in the span name, mcp.method.name and the metric, on both sides", async () => {
+    instrumentation.setConfig({});
+    const metrics = freshMetrics(instrumentation);
+    const method = `x/${"m".repeat(100_000)}`;
+    await expect(client.request({ method }, z.object({}))).rejects.toThrow();
+    await waitFor(() => mcpSpans(exporter).length === 1, "the SERVER span");
+    await waitFor(() => clientSpans(exporter).length === 1, "the CLIENT span");
+    for (const span of [...mcpSpans(exporter), ...clientSpans(exporter)]) {
+      expect(span.name.length).toBeLessThanOrEqual(MAX_NAME_LENGTH);
+      expect(String(span.attributes[ATTR_MCP_METHOD_NAME]).length).toBeLessThanOrEqual(
+        MAX_NAME_LENGTH,
+      );
+    }
+    for (const name of ["mcp.server.operation.duration", "mcp.client.operation.duration"]) {
+      const points = (await metrics.histogram(name))?.dataPoints ?? [];
+      expect(points).toHaveLength(1);
+      expect(String(points[0]!.attributes[ATTR_MCP_METHOD_NAME]).length).toBeLessThanOrEqual(
+        MAX_NAME_LENGTH,
+      );
+    }
   });
 });

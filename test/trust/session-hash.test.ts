@@ -77,3 +77,37 @@ describe("mcp.session.id of a Streamable HTTP session", () => {
     expect(sessionIds()).toEqual(new Set([a, b]));
   });
 });
+
+describe("mcp.session.id of a notification span (captureNotifications)", () => {
+  it("is the same keyed hash as the request spans of its session; the raw id nowhere", async () => {
+    instrumentation.setConfig({ captureNotifications: true });
+    const http = await statefulServer(() => buildServer());
+    closers.push(() => http.close());
+    const a = await httpClient(http.url);
+    closers.push(() => a.client.close());
+    await a.client.callTool({ name: "echo", arguments: { text: "a" } });
+    const raw = a.transport.sessionId!;
+    const notifications = () =>
+      exporter
+        .getFinishedSpans()
+        .filter((s) => s.attributes["mcp.method.name"] === "notifications/initialized");
+    await waitFor(() => notifications().length >= 1, "notifications/initialized spans");
+    const requests = () =>
+      [...mcpSpans(exporter), ...clientSpans(exporter)].filter(
+        (s) => "jsonrpc.request.id" in s.attributes,
+      );
+    await waitFor(() => requests().length === 4, "2 SERVER and 2 CLIENT request spans");
+    const withId = notifications().filter((s) => s.attributes[ATTR_MCP_SESSION_ID] !== undefined);
+    expect(withId.length).toBeGreaterThan(0);
+    const requestIds = new Set(
+      requests()
+        .map((s) => s.attributes[ATTR_MCP_SESSION_ID])
+        .filter((id) => id !== undefined),
+    );
+    expect(requestIds.size).toBe(1);
+    for (const span of withId) {
+      expect(requestIds.has(span.attributes[ATTR_MCP_SESSION_ID] as string)).toBe(true);
+    }
+    expect(everything()).not.toContain(raw);
+  });
+});

@@ -60,6 +60,18 @@ export function buildV2Server(name = "v2-server", version = "2.3.4"): McpServer 
   return server;
 }
 
+/** Adds a `notify` tool that sends a notifications/message from its handler (ctx.mcpReq.notify). */
+export function withNotifyTool(server: McpServer): McpServer {
+  server.registerTool("notify", {}, async (ctx) => {
+    await ctx.mcpReq.notify({
+      method: "notifications/message",
+      params: { level: "info", data: "from the handler" },
+    });
+    return { content: [{ type: "text", text: "ok" }] };
+  });
+  return server;
+}
+
 export type Era = "legacy" | "modern";
 
 /** A v2 client of either era: modern pins 2026-07-28 (no fallback), legacy is the default. */

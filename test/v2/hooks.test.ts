@@ -1,12 +1,13 @@
 import { createRequire } from "node:module";
 import * as clientEsm from "@modelcontextprotocol/client";
 import * as serverEsm from "@modelcontextprotocol/server";
+import { SpanKind } from "@opentelemetry/api";
 import { isWrapped } from "@opentelemetry/instrumentation";
 import { describe, expect, it } from "vitest";
 import { requestInfoOf } from "../../src/request-info.js";
 import { patchV2Root, protocolOf } from "../../src/sdk-v2.js";
 import { mcpSpans, setupTracing } from "../helpers/tracing.js";
-import { buildV2Server, connectV2InMemory } from "./helpers.js";
+import { buildV2Server, connectV2InMemory, withNotifyTool } from "./helpers.js";
 
 const { exporter, instrumentation } = setupTracing();
 const require = createRequire(import.meta.url);
@@ -86,5 +87,58 @@ describe("requestInfoOf: v1's requestInfo over a web Request", () => {
     expect(info.headers).toEqual({ "x-user": "ada", "x-late": "1" });
     expect(info.headers).toBe(info.headers);
     expect(info.url?.searchParams.get("x")).toBe("1");
+  });
+});
+
+describe("SDK v2 _onnotification: the wrapper hands on everything the SDK passes", () => {
+  it.each([false, true])(
+    "its transport's extra (the era classification) reaches the SDK (captureNotifications %s)",
+    async (captureNotifications) => {
+      instrumentation.setConfig({ captureNotifications });
+      try {
+        const server = buildV2Server();
+        const { client } = await connectV2InMemory(server);
+        const errors: Error[] = [];
+        server.server.onerror = (error) => errors.push(error);
+        // What a per-request HTTP transport hands over: a modern classification, here on a
+        // legacy-era instance, which the SDK refuses (and reports) instead of dispatching.
+        const raw = { jsonrpc: "2.0", method: "notifications/roots/list_changed" };
+        const onnotification = (
+          server.server as unknown as { _onnotification(n: unknown, extra: unknown): void }
+        )._onnotification;
+        onnotification.call(server.server, raw, { classification: { era: "modern" } });
+        await client.close();
+        expect(errors.map((error) => error.message)).toEqual([
+          expect.stringMatching(/^Era mismatch on inbound notification/),
+        ]);
+      } finally {
+        instrumentation.setConfig({});
+      }
+    },
+  );
+});
+
+describe("SDK v2 notifications sent (captureNotifications)", () => {
+  it("one CLIENT span per notification, sent directly or from a handler (ctx.mcpReq.notify)", async () => {
+    instrumentation.setConfig({ captureNotifications: true });
+    try {
+      const server = withNotifyTool(buildV2Server());
+      const { client } = await connectV2InMemory(server);
+      exporter.reset();
+      await server.server.sendLoggingMessage({ level: "info", data: "direct" });
+      await client.callTool({ name: "notify", arguments: {} });
+      await client.close();
+      const sent = exporter
+        .getFinishedSpans()
+        .filter((span) => span.name === "notifications/message" && span.kind === SpanKind.CLIENT);
+      expect(sent).toHaveLength(2);
+      // The handler's notification is a child of its request's SERVER span.
+      const tool = mcpSpans(exporter).find((span) => span.name === "tools/call notify")!;
+      expect(
+        sent.filter((span) => span.parentSpanContext?.spanId === tool.spanContext().spanId),
+      ).toHaveLength(1);
+    } finally {
+      instrumentation.setConfig({});
+    }
   });
 });

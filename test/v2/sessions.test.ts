@@ -1,4 +1,6 @@
 import { Client, InMemoryTransport as ClientInMemory } from "@modelcontextprotocol/client";
+import { InMemoryTransport as ServerInMemory } from "@modelcontextprotocol/server";
+import { serveStdio } from "@modelcontextprotocol/server/stdio";
 import { SpanStatusCode } from "@opentelemetry/api";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import * as z from "zod";
@@ -18,6 +20,8 @@ import {
   connectV2InMemory,
   handlerOverHttp,
   sessionfulOverHttp,
+  v2Client,
+  withNotifyTool,
 } from "./helpers.js";
 
 const { exporter, instrumentation } = setupTracing();
@@ -90,6 +94,28 @@ describe("modern-era requests are session-less by construction", () => {
     // A changed identity, yet no identify span: modern requests keep no per-session memory.
     expect(spansNamed(exporter, MCPCAT_IDENTIFY_SPAN_NAME)).toHaveLength(0);
     await client.close();
+  });
+
+  it("a modern-era stdio connection (serveStdio): its notification spans carry no session id either", async () => {
+    instrumentation.setConfig({ captureNotifications: true });
+    const server = withNotifyTool(buildV2Server());
+    // serveStdio over an in-memory wire: the era is chosen by the opening exchange.
+    const [clientTransport, serverTransport] = ServerInMemory.createLinkedPair();
+    const served = serveStdio(() => server, { transport: serverTransport });
+    const client = v2Client("modern");
+    await client.connect(clientTransport);
+    await client.callTool({ name: "notify", arguments: {} });
+    await waitFor(
+      () => spansNamed(exporter, "notifications/message").length === 2,
+      "both sides of notifications/message",
+    );
+    const tool = mcpSpans(exporter).find((s) => s.name === "tools/call notify");
+    expect(tool?.attributes[ATTR_MCP_PROTOCOL_VERSION]).toBe("2026-07-28");
+    expect(tool?.attributes[ATTR_MCP_SESSION_ID]).toBeUndefined();
+    for (const span of spansNamed(exporter, "notifications/message"))
+      expect(span.attributes[ATTR_MCP_SESSION_ID]).toBeUndefined();
+    await client.close();
+    await served.close();
   });
 
   it("a modern envelope that is not what it should be: bounded, or ignored; the request still works", async () => {
