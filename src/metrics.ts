@@ -48,6 +48,38 @@ const OPERATION_KEYS = [
   ATTR_SERVER_PORT,
 ] as const;
 
+/**
+ * The request methods of the MCP specification (2025-11-25 and 2026-07-28). On the SERVER
+ * side the caller chooses the method, so any other is `_OTHER` on the metric, as the HTTP
+ * conventions do for methods: one client must not be able to mint metric series at will. The
+ * span keeps the method (bounded).
+ */
+const MCP_REQUEST_METHODS: ReadonlySet<string> = new Set([
+  "initialize",
+  "ping",
+  "tools/list",
+  "tools/call",
+  "resources/list",
+  "resources/templates/list",
+  "resources/read",
+  "resources/subscribe",
+  "resources/unsubscribe",
+  "prompts/list",
+  "prompts/get",
+  "completion/complete",
+  "logging/setLevel",
+  "sampling/createMessage",
+  "elicitation/create",
+  "roots/list",
+  "tasks/get",
+  "tasks/result",
+  "tasks/list",
+  "tasks/cancel",
+  "server/discover",
+  "subscriptions/listen",
+]);
+const OTHER_METHOD = "_OTHER";
+
 /** How a request ended, as far as its measurement cares. */
 export interface Outcome {
   errorType: string | undefined;
@@ -120,6 +152,10 @@ export class McpMetrics {
     for (const key of OPERATION_KEYS) {
       const value = spanAttributes[key];
       if (value !== undefined) attributes[key] = value;
+    }
+    const method = attributes[ATTR_MCP_METHOD_NAME];
+    if (kind === SpanKind.SERVER && !MCP_REQUEST_METHODS.has(method as string)) {
+      attributes[ATTR_MCP_METHOD_NAME] = OTHER_METHOD;
     }
     if (outcome.errorType !== undefined) attributes[ATTR_ERROR_TYPE] = outcome.errorType;
     if (outcome.statusCode !== undefined) {

@@ -105,8 +105,10 @@ describe("operation durations, in memory", () => {
       }
     }
     expect(pointsWith(server, { "gen_ai.prompt.name": "greet" })).toHaveLength(1);
-    // -32601 is the client's fault: no error.type on the server, an error to the client.
-    const [unknownOnServer] = pointsWith(server, { "mcp.method.name": "nope/x" });
+    // -32601 is the client's fault: no error.type on the server, an error to the client. On
+    // the server, a method outside the specification is `_OTHER` (the caller chose it).
+    expect(pointsWith(server, { "mcp.method.name": "nope/x" })).toEqual([]);
+    const [unknownOnServer] = pointsWith(server, { "mcp.method.name": "_OTHER" });
     expect(unknownOnServer?.attributes["rpc.response.status_code"]).toBe("-32601");
     expect(unknownOnServer?.attributes["error.type"]).toBeUndefined();
     const [unknownOnClient] = pointsWith(sent, { "mcp.method.name": "nope/x" });
