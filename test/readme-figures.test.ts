@@ -86,16 +86,20 @@ describe("the benchmark figures quoted in the docs are those of bench/results/re
     }
   });
 
-  it("docs/performance.md: the refactor's before/after, from its recorded paired run", () => {
-    const run = read("bench/results/paired-refactor.txt");
+  it.each([
+    ["paired-refactor.txt", "| No regression from the issue-17 refactor |"],
+    ["paired-final.txt", "| The final code against the build before issues 13–17 |"],
+  ])("docs/performance.md: the before/after of bench/results/%s", (file, rowTitle) => {
+    const run = read(`bench/results/${file}`);
     const cpu = run.slice(run.indexOf("CPU time"), run.indexOf("wall time"));
-    const row =
+    const measured =
       /mcpcat-otel − mcpcat-otel-baseline\s+median\s+(\S+)\s+p25\s+(\S+)\s+p75\s+(\S+)/.exec(cpu);
-    expect(row, "the before/after row of the CPU table").not.toBeNull();
-    const [median, p25, p75] = row!.slice(1).map(Number) as [number, number, number];
-    const sign = median >= 0 ? "+" : "";
-    expect(performance).toContain(
-      `${sign}${fixed(median, 2)} µs against the build before it (${quartiles({ median, p25, p75 })}`,
-    );
+    expect(measured, "the before/after row of the CPU table").not.toBeNull();
+    const [median, p25, p75] = measured!.slice(1).map(Number) as [number, number, number];
+    const line = performance.split("\n").find((l) => l.startsWith(rowTitle));
+    expect(line, rowTitle).toBeDefined();
+    expect(line).toContain(`${median >= 0 ? "+" : ""}${fixed(median, 2)} µs`);
+    expect(line).toContain(quartiles({ median, p25, p75 }));
+    expect(line).toContain(`bench/results/${file}`);
   });
 });
