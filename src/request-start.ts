@@ -3,16 +3,18 @@
  * `RequestSpan`, the duration measurement and the captures that redaction must see first. What
  * differs between a request handled (SERVER) and one sent (CLIENT) comes in as `RequestStart`.
  */
-import type { Context, Link, SpanKind, Tracer } from "@opentelemetry/api";
+import { type Context, type Link, SpanKind, type Tracer } from "@opentelemetry/api";
 import { type Peers, requestAttributes, spanNameOf, targetOf } from "./attributes.js";
 import type { McpRequest } from "./config.js";
 import { type ConnectionState, noteSession, sessionIdOf } from "./connection.js";
-import { MAX_SHORT_TEXT_LENGTH } from "./content.js";
+import { MAX_NAME_LENGTH, MAX_SHORT_TEXT_LENGTH } from "./content.js";
 import type { ResolvedOptions, TransportLike } from "./internal-types.js";
 import type { McpMetrics } from "./metrics.js";
 import { RequestSpan } from "./request-span.js";
 import {
   ATTR_MCP_RESOURCE_URI,
+  ATTR_MCPCAT_CLIENT_NAME,
+  ATTR_MCPCAT_CLIENT_VERSION,
   ATTR_MCPCAT_HANDLED_BY_CLIENT,
   ATTR_SERVER_ADDRESS,
   ATTR_SERVER_PORT,
@@ -50,6 +52,15 @@ export function startRequestSpan(
   start: RequestStart,
 ): RequestSpan {
   const { request, connection } = start;
+  // With `redact`, a caller's own name and version (from `initialize`, headers or `_meta`) are
+  // its data like any other: recorded once redacted, and left off the identify span.
+  const callerPeers =
+    options.config.redact && start.kind === SpanKind.SERVER && !start.handledByClient
+      ? { clientName: start.peers.clientName, clientVersion: start.peers.clientVersion }
+      : undefined;
+  const peers = callerPeers
+    ? { ...start.peers, clientName: undefined, clientVersion: undefined }
+    : start.peers;
   const requested = targetOf(request);
   const target = startTarget(requested, options);
   const sessionId = start.sessionless
@@ -61,7 +72,7 @@ export function startRequestSpan(
     target,
     sessionId,
     connection,
-    start.peers,
+    peers,
     start.protocolVersion,
   );
   if (start.handledByClient) attributes[ATTR_MCPCAT_HANDLED_BY_CLIENT] = true;
@@ -75,17 +86,15 @@ export function startRequestSpan(
     { kind: start.kind, attributes, links: start.links },
     start.parent,
   );
-  const tracked = new RequestSpan(
-    span,
-    request,
-    connection,
-    start.peers,
-    sessionId,
-    options,
-    start.kind,
-  );
+  const tracked = new RequestSpan(span, request, connection, peers, sessionId, options, start.kind);
   if (metrics.measuresOperations) tracked.measureWith(metrics, attributes);
   if (uri !== undefined) tracked.capture(ATTR_MCP_RESOURCE_URI, uri, MAX_SHORT_TEXT_LENGTH);
   if (requested !== target) tracked.captureTarget(requested);
+  if (callerPeers?.clientName) {
+    tracked.capture(ATTR_MCPCAT_CLIENT_NAME, callerPeers.clientName, MAX_NAME_LENGTH);
+  }
+  if (callerPeers?.clientVersion) {
+    tracked.capture(ATTR_MCPCAT_CLIENT_VERSION, callerPeers.clientVersion, MAX_NAME_LENGTH);
+  }
   return tracked;
 }
