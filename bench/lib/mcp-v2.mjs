@@ -2,14 +2,19 @@
 // twins of mcp.mjs: in-memory (one connection, legacy era: v2 serves the 2026-07-28 era only
 // through createMcpHandler) and createMcpHandler over HTTP on 127.0.0.1 (a fresh server per
 // request, modern era: every tools/call carries the 2026-07-28 `_meta` envelope).
-import { Agent, createServer, request as httpRequest } from "node:http";
+import { createServer } from "node:http";
 import { toNodeHandler } from "@modelcontextprotocol/node";
 import { createMcpHandler, InMemoryTransport, McpServer } from "@modelcontextprotocol/server";
 import { z } from "zod";
-import { CALL_ARGUMENTS, PROTOCOL_VERSION, TOOL_NAME } from "./mcp.mjs";
+import {
+  CALL_ARGUMENTS,
+  CLIENT_INFO,
+  PROTOCOL_VERSION,
+  rawJsonRpcClient,
+  TOOL_NAME,
+} from "./mcp.mjs";
 
 const MODERN = "2026-07-28";
-const CLIENT_INFO = { name: "bench-client", version: "1.0.0" };
 
 export function makeServerV2(hooks = {}) {
   const server = new McpServer({ name: "bench-server", version: "1.0.0" });
@@ -68,71 +73,27 @@ export async function connectInMemoryV2(hooks) {
   };
 }
 
-function readBody(stream) {
-  return new Promise((resolve, reject) => {
-    const chunks = [];
-    stream.on("data", (c) => chunks.push(c));
-    stream.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    stream.on("error", reject);
-  });
-}
-
 export async function connectHandlerV2(hooks, { sockets = 16 } = {}) {
   const handler = createMcpHandler(() => makeServerV2(hooks));
   const http = createServer(toNodeHandler(handler));
-  http.keepAliveTimeout = 60_000;
-  await new Promise((resolve) => http.listen(0, "127.0.0.1", resolve));
-  const { port } = http.address();
-  const agent = new Agent({ keepAlive: true, maxSockets: sockets });
+  const { post, close } = await rawJsonRpcClient(http, {
+    sockets,
+    headers: { "mcp-protocol-version": MODERN, "mcp-method": "tools/call", "mcp-name": TOOL_NAME },
+  });
   let nextId = 1;
   const meta = {
     "io.modelcontextprotocol/protocolVersion": MODERN,
     "io.modelcontextprotocol/clientInfo": CLIENT_INFO,
     "io.modelcontextprotocol/clientCapabilities": {},
   };
-  const post = (message) =>
-    new Promise((resolve, reject) => {
-      const payload = JSON.stringify(message);
-      const req = httpRequest(
-        {
-          host: "127.0.0.1",
-          port,
-          path: "/mcp",
-          method: "POST",
-          agent,
-          headers: {
-            "content-type": "application/json",
-            accept: "application/json, text/event-stream",
-            "mcp-protocol-version": MODERN,
-            "mcp-method": "tools/call",
-            "mcp-name": TOOL_NAME,
-            "content-length": Buffer.byteLength(payload),
-          },
-        },
-        (res) => {
-          readBody(res).then((text) => {
-            if (res.statusCode !== 200) {
-              reject(new Error(`HTTP ${res.statusCode}: ${text.slice(0, 200)}`));
-              return;
-            }
-            const line = text.split("\n").find((l) => l.startsWith("data: "));
-            resolve(JSON.parse(line ? line.slice(6) : text));
-          }, reject);
-        },
-      );
-      req.on("error", reject);
-      req.end(payload);
-    });
   return {
     async call() {
       const params = { name: TOOL_NAME, arguments: CALL_ARGUMENTS, _meta: meta };
       check(await post({ jsonrpc: "2.0", id: nextId++, method: "tools/call", params }));
     },
     async close() {
-      agent.destroy();
       await handler.close();
-      http.closeAllConnections();
-      await new Promise((resolve) => http.close(() => resolve()));
+      await close();
     },
   };
 }

@@ -14,7 +14,7 @@ import { z } from "zod";
 export const PROTOCOL_VERSION = "2025-06-18";
 export const TOOL_NAME = "echo";
 export const CALL_ARGUMENTS = { text: "hello from the benchmark", context: "measure the cost" };
-const CLIENT_INFO = { name: "bench-client", version: "1.0.0" };
+export const CLIENT_INFO = { name: "bench-client", version: "1.0.0" };
 
 /**
  * Makes the server under test. `hooks.beforeTools(server)` runs before the tool is registered
@@ -116,11 +116,32 @@ export async function connectHttp(hooks, { sockets = 16 } = {}) {
       if (!res.headersSent) res.writeHead(500).end(String(err));
     }
   });
+  const { post, close } = await rawJsonRpcClient(http, {
+    sockets,
+    headers: {
+      "mcp-protocol-version": PROTOCOL_VERSION,
+      "user-agent": `${CLIENT_INFO.name}/${CLIENT_INFO.version}`,
+    },
+  });
+  let nextId = 1;
+  return {
+    async call() {
+      checkResult(await post(toolsCall(nextId++)));
+    },
+    close,
+  };
+}
+
+/**
+ * Listens `http` on 127.0.0.1 and makes a keep-alive raw JSON-RPC client for it: `post(message)`
+ * POSTs one message to /mcp with `headers` and resolves with the answer (SSE or plain JSON);
+ * `close()` closes the client and the server. Shared by the v1 and v2 HTTP scenarios.
+ */
+export async function rawJsonRpcClient(http, { sockets, headers }) {
   http.keepAliveTimeout = 60_000;
   await new Promise((resolve) => http.listen(0, "127.0.0.1", resolve));
   const { port } = http.address();
   const agent = new Agent({ keepAlive: true, maxSockets: sockets });
-  let nextId = 1;
   const post = (message) =>
     new Promise((resolve, reject) => {
       const payload = JSON.stringify(message);
@@ -134,8 +155,7 @@ export async function connectHttp(hooks, { sockets = 16 } = {}) {
           headers: {
             "content-type": "application/json",
             accept: "application/json, text/event-stream",
-            "mcp-protocol-version": PROTOCOL_VERSION,
-            "user-agent": `${CLIENT_INFO.name}/${CLIENT_INFO.version}`,
+            ...headers,
             "content-length": Buffer.byteLength(payload),
           },
         },
@@ -154,14 +174,10 @@ export async function connectHttp(hooks, { sockets = 16 } = {}) {
       req.on("error", reject);
       req.end(payload);
     });
-  return {
-    async call() {
-      checkResult(await post(toolsCall(nextId++)));
-    },
-    async close() {
-      agent.destroy();
-      http.closeAllConnections();
-      await new Promise((resolve) => http.close(() => resolve()));
-    },
+  const close = async () => {
+    agent.destroy();
+    http.closeAllConnections();
+    await new Promise((resolve) => http.close(() => resolve()));
   };
+  return { post, close };
 }
