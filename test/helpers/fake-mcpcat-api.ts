@@ -5,10 +5,10 @@
  * event type enum and version field), records what it accepted, and can be scripted to fail,
  * hang or drop connections.
  */
-import http from "node:http";
-import type { AddressInfo } from "node:net";
+import type http from "node:http";
 import * as agentcat from "agentcat-api";
 import * as mcpcat from "mcpcat-api";
+import { LoopbackServer } from "./loopback-server.js";
 
 type PublishEventRequest = agentcat.PublishEventRequest | mcpcat.PublishEventRequest;
 
@@ -49,7 +49,7 @@ export interface ReceivedRequest {
 
 const ID_PATTERN = /^evt_[0-9A-Za-z]{27}$/;
 
-export class FakeMcpcatApi {
+export class FakeMcpcatApi extends LoopbackServer {
   /** Every request, in arrival order. */
   readonly requests: ReceivedRequest[] = [];
   /** Bodies answered with 2xx, by event id (a second 2xx for one id is a violation). */
@@ -60,27 +60,13 @@ export class FakeMcpcatApi {
   readonly hanging = new Set<http.ServerResponse>();
   script: Script = () => ({ status: 202 });
   private readonly attempts = new Map<string, number>();
-  private server: http.Server | undefined;
   private waiters: { n: number; resolve: () => void }[] = [];
   private readonly model: (typeof MODELS)[keyof typeof MODELS];
 
   /** `vocabulary`: which API this stands in for (default the current one, AgentCat). */
   constructor(readonly vocabulary: "agentcat" | "mcpcat" = "agentcat") {
+    super();
     this.model = MODELS[vocabulary];
-  }
-
-  /** Starts listening on 127.0.0.1 on a free port. */
-  async start(): Promise<this> {
-    this.server = http.createServer((req, res) => this.handle(req, res));
-    this.server.keepAliveTimeout = 30_000;
-    await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
-    return this;
-  }
-
-  /** Base URL to give the exporter as `apiBaseUrl`. */
-  get url(): string {
-    const { port } = this.server!.address() as AddressInfo;
-    return `http://127.0.0.1:${port}`;
   }
 
   /** Accepted events, in the order they were accepted. */
@@ -94,16 +80,13 @@ export class FakeMcpcatApi {
     return new Promise((resolve) => this.waiters.push({ n, resolve }));
   }
 
-  async close(): Promise<void> {
+  override async close(): Promise<void> {
     for (const res of this.hanging) res.destroy();
     this.hanging.clear();
-    const server = this.server;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await super.close();
   }
 
-  private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+  protected handle(req: http.IncomingMessage, res: http.ServerResponse): void {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {

@@ -5,10 +5,10 @@
  * The tests' one OTLP receiver. otlp-transformer 0.301 has no request decoder, so protobuf
  * goes through protobufjs with the schema in otlp-trace-proto.ts.
  */
-import http from "node:http";
-import type { AddressInfo } from "node:net";
+import type http from "node:http";
 import { gunzipSync } from "node:zlib";
 import protobuf from "protobufjs";
+import { LoopbackServer } from "./loopback-server.js";
 import { OTLP_TRACE_PROTO } from "./otlp-trace-proto.js";
 
 export interface ReceivedSpan {
@@ -31,7 +31,7 @@ const requestType = protobuf
   .parse(OTLP_TRACE_PROTO, { keepCase: false })
   .root.lookupType("otlp.ExportTraceServiceRequest");
 
-export class OtlpReceiver {
+export class OtlpReceiver extends LoopbackServer {
   readonly spans: ReceivedSpan[] = [];
   /** Every request: path, content type, and whether it decoded. */
   readonly requests: { path: string; contentType: string; ok: boolean }[] = [];
@@ -39,19 +39,6 @@ export class OtlpReceiver {
   readonly errors: string[] = [];
   /** Bodies of `/v1/metrics` requests sent as JSON (`OTEL_EXPORTER_OTLP_METRICS_PROTOCOL=http/json`). */
   readonly metricRequests: unknown[] = [];
-  private server: http.Server | undefined;
-
-  async start(): Promise<this> {
-    this.server = http.createServer((req, res) => this.handle(req, res));
-    await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
-    return this;
-  }
-
-  /** Base URL for `OTEL_EXPORTER_OTLP_ENDPOINT`. */
-  get url(): string {
-    const { port } = this.server!.address() as AddressInfo;
-    return `http://127.0.0.1:${port}`;
-  }
 
   /** The spans by start time; of two that start in the same instant, a parent comes first. */
   get sortedSpans(): ReceivedSpan[] {
@@ -64,14 +51,7 @@ export class OtlpReceiver {
     });
   }
 
-  async close(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
-
-  private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+  protected handle(req: http.IncomingMessage, res: http.ServerResponse): void {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
