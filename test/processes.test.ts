@@ -5,7 +5,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { FIXTURES, runToEnd } from "./helpers/child.js";
-import { OtlpReceiver } from "./helpers/otlp-receiver.js";
+import { OtlpReceiver, otlpJsonTracesTo } from "./helpers/otlp-receiver.js";
 import { waitFor } from "./helpers/tracing.js";
 
 // Each fixture is a separate Node process that uses the built package ("mcpcat-otel" resolves
@@ -14,14 +14,7 @@ let collector: OtlpReceiver;
 let otelEnv: Record<string, string>;
 beforeEach(async () => {
   collector = await new OtlpReceiver().start();
-  otelEnv = {
-    OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
-    OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
-    OTEL_TRACES_EXPORTER: "otlp",
-    OTEL_METRICS_EXPORTER: "none",
-    OTEL_LOGS_EXPORTER: "none",
-    OTEL_BSP_SCHEDULE_DELAY: "50",
-  };
+  otelEnv = otlpJsonTracesTo(collector);
 });
 afterEach(() => collector.close());
 

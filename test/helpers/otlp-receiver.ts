@@ -31,6 +31,21 @@ const requestType = protobuf
   .parse(OTLP_TRACE_PROTO, { keepCase: false })
   .root.lookupType("otlp.ExportTraceServiceRequest");
 
+/**
+ * The environment of a child process whose `NodeSDK` sends its traces, and only its traces, to
+ * `receiver` as OTLP/JSON, in batches every 50 ms.
+ */
+export function otlpJsonTracesTo(receiver: OtlpReceiver): Record<string, string> {
+  return {
+    OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+    OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
+    OTEL_TRACES_EXPORTER: "otlp",
+    OTEL_METRICS_EXPORTER: "none",
+    OTEL_LOGS_EXPORTER: "none",
+    OTEL_BSP_SCHEDULE_DELAY: "50",
+  };
+}
+
 export class OtlpReceiver extends LoopbackServer {
   readonly spans: ReceivedSpan[] = [];
   /** Every request: path, content type, and whether it decoded. */

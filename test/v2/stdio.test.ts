@@ -12,7 +12,7 @@ import {
   ATTR_USER_ID,
   MCPCAT_IDENTIFY_SPAN_NAME,
 } from "../../src/semconv.js";
-import { OtlpReceiver } from "../helpers/otlp-receiver.js";
+import { OtlpReceiver, otlpJsonTracesTo } from "../helpers/otlp-receiver.js";
 import { waitFor } from "../helpers/tracing.js";
 import { v2Client } from "./helpers.js";
 
@@ -21,14 +21,7 @@ let collector: OtlpReceiver;
 let otelEnv: Record<string, string>;
 beforeEach(async () => {
   collector = await new OtlpReceiver().start();
-  otelEnv = {
-    OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
-    OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
-    OTEL_TRACES_EXPORTER: "otlp",
-    OTEL_METRICS_EXPORTER: "none",
-    OTEL_LOGS_EXPORTER: "none",
-    OTEL_BSP_SCHEDULE_DELAY: "50",
-  };
+  otelEnv = otlpJsonTracesTo(collector);
 });
 afterEach(() => collector.close());
 
