@@ -10,6 +10,7 @@ import {
   connectionStateOf,
   endpointOf,
   knownConnectionState,
+  sessionlessView,
 } from "./connection.js";
 import { isModernRevision } from "./era.js";
 import type { ResolvedOptions, SendingProtocol, TransportLike } from "./internal-types.js";
@@ -96,6 +97,8 @@ export class ClientRequestTracer {
     );
     const endpoint = endpointOf(connection, transport);
     const negotiated = protocol._negotiatedProtocolVersion;
+    // A modern-era connection has no session, whatever the transport.
+    const view = isModernRevision(negotiated) ? sessionlessView(connection) : connection;
     const id = protocol._requestMessageId;
     // A request that names its own id (v2's `listen:N`) keeps it.
     const withId = typeof id === "number" && request.id == null ? { ...request, id } : request;
@@ -104,8 +107,7 @@ export class ClientRequestTracer {
       kind: SpanKind.CLIENT,
       request: withId,
       transport,
-      connection,
-      sessionless: isModernRevision(negotiated),
+      connection: view,
       peers: sentRequestPeers(protocol),
       protocolVersion:
         typeof protocolVersion === "string"

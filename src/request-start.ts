@@ -28,10 +28,8 @@ export interface RequestStart {
   /** The request as recorded (a sent one carries the id the SDK gives it). */
   readonly request: McpRequest;
   readonly transport: TransportLike;
-  /** The connection's state as this request sees it. */
+  /** The connection's state as this request sees it (`sessionlessView` for a modern-era one). */
   readonly connection: ConnectionState;
-  /** True when this request has no session whatever the connection (a modern-era one sent). */
-  readonly sessionless: boolean;
   readonly peers: Peers;
   readonly protocolVersion: string | undefined;
   /** SERVER: the caller's context from `_meta`, else the active one; CLIENT: the active one. */
@@ -63,9 +61,7 @@ export function startRequestSpan(
     : start.peers;
   const requested = targetOf(request);
   const target = startTarget(requested, options);
-  const sessionId = start.sessionless
-    ? undefined
-    : sessionIdOf(connection, start.transport, options.sessionIdHashKey);
+  const sessionId = sessionIdOf(connection, start.transport, options.sessionIdHashKey);
   if (sessionId !== undefined) noteSession(connection);
   const attributes = requestAttributes(
     request,

@@ -162,7 +162,6 @@ export class ServerRequestTracer {
       request,
       transport,
       connection,
-      sessionless: false,
       peers,
       protocolVersion:
         modernVersion ??
