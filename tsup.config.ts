@@ -1,7 +1,7 @@
 import { defineConfig } from "tsup";
 
 // Dual ESM + CommonJS build with types. `shims` turns `import.meta.url` into its CommonJS
-// equivalent in the .cjs output (src/sdk-v1.ts resolves the SDK from it). src/cli.ts is the
+// equivalent in the .cjs output (src/reach/sdk-reach.ts resolves the SDK from it). src/cli.ts is the
 // `mcpcat-otel` command (package.json `bin` uses its .mjs build).
 export default defineConfig({
   // Named entries: dist/register.{mjs,cjs} is built from src/register/index.ts.

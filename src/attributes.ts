@@ -51,9 +51,7 @@ export function requestAttributes(
   peers: Peers,
   protocolVersion: string | undefined,
 ): Attributes {
-  const attributes: Attributes = {
-    [ATTR_MCP_METHOD_NAME]: truncate(request.method, MAX_NAME_LENGTH),
-  };
+  const attributes = notificationAttributes(request.method, undefined, state, protocolVersion);
   if (request.id !== null && request.id !== undefined) {
     // Bounded: a client chooses its ids (and so their length).
     attributes[ATTR_JSONRPC_REQUEST_ID] = truncate(String(request.id), MAX_NAME_LENGTH);
@@ -67,6 +65,18 @@ export function requestAttributes(
     const uri = request.params?.uri;
     if (typeof uri === "string") attributes[ATTR_MCP_RESOURCE_URI] = uri;
   }
+  addSessionAndPeers(attributes, sessionId, peers);
+  return attributes;
+}
+
+/** What every MCP message's span starts with (a notification's: only these). */
+export function notificationAttributes(
+  method: string,
+  sessionId: string | undefined,
+  state: ConnectionState,
+  protocolVersion: string | undefined,
+): Attributes {
+  const attributes: Attributes = { [ATTR_MCP_METHOD_NAME]: truncate(method, MAX_NAME_LENGTH) };
   if (protocolVersion !== undefined) {
     attributes[ATTR_MCP_PROTOCOL_VERSION] = truncate(protocolVersion, MAX_NAME_LENGTH);
   }
@@ -74,7 +84,7 @@ export function requestAttributes(
     attributes[ATTR_NETWORK_TRANSPORT] = state.networkTransport;
     if (state.isHttp) attributes[ATTR_NETWORK_PROTOCOL_NAME] = "http";
   }
-  addSessionAndPeers(attributes, sessionId, peers);
+  if (sessionId !== undefined) attributes[ATTR_MCP_SESSION_ID] = sessionId;
   return attributes;
 }
 

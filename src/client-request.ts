@@ -3,41 +3,32 @@
  * context, its own context rides to the other side in `params._meta`, and it ends when the
  * SDK's promise settles, telling a response's error from a local one (timeout, abort, close).
  */
-import { type Context, context, SpanKind, type Tracer, trace } from "@opentelemetry/api";
+import { type Context, context, SpanKind, trace } from "@opentelemetry/api";
 import type { McpRequest } from "./config.js";
-import {
-  claimSessionMeasurement,
-  connectionStateOf,
-  endpointOf,
-  knownConnectionState,
-  sessionlessView,
-} from "./connection.js";
-import { isModernRevision } from "./era.js";
-import type { ResolvedOptions, SendingProtocol, TransportLike } from "./internal-types.js";
+import { claimSessionMeasurement, endpointOf, knownConnectionState } from "./connection.js";
+import type { SendingProtocol, TransportLike } from "./internal-types.js";
 import { log } from "./log.js";
-import type { McpMetrics } from "./metrics.js";
+import type { Patches } from "./patches.js";
 import { sentRequestPeers } from "./peers.js";
 import { withContextInMeta } from "./propagation.js";
 import type { RequestSpan } from "./request-span.js";
 import { startRequestSpan } from "./request-start.js";
+import { requestView } from "./request-view.js";
+import type { TracerDeps } from "./tracer-deps.js";
 
 /**
  * Makes one CLIENT span per request a `Client` (or a `Server`, for server-initiated requests
  * such as sampling) sends, and carries its context to the other side in `params._meta`.
  */
 export class ClientRequestTracer {
-  constructor(
-    private readonly getTracer: () => Tracer,
-    private readonly getOptions: () => ResolvedOptions,
-    private readonly getMetrics: () => McpMetrics,
-  ) {}
+  constructor(private readonly deps: TracerDeps) {}
 
   /** A connection closed: a stateful client session ends, and its duration is recorded. */
   closed(transport: TransportLike | undefined): void {
     const connection = transport && knownConnectionState(transport);
     if (!connection || connection.isServer || !claimSessionMeasurement(connection)) return;
     const { endpoint } = connection;
-    this.getMetrics().recordSession(
+    this.deps.metrics.recordSession(
       SpanKind.CLIENT,
       { ...connection, serverAddress: endpoint?.address, serverPort: endpoint?.port },
       (performance.now() - connection.startedAt) / 1000,
@@ -73,11 +64,17 @@ export class ClientRequestTracer {
       span.endWithError(error, false);
       throw error;
     }
-    const answered = watchAnswer(protocol, transport, span.request.id);
+    const answered = watchAnswer(protocol, transport, span.request.id, this.deps.patches);
     // Observed, not chained: the caller gets the SDK's own promise.
     Promise.resolve(pending).then(
-      (result) => safely(() => span.endWithResponse({ id: request.id ?? 0, result })),
-      (error) => safely(() => span.endWithError(error, answered?.() ?? true)),
+      (result) => {
+        answered?.undo();
+        safely(() => span.endWithResponse({ id: request.id ?? 0, result }));
+      },
+      (error) => {
+        answered?.undo();
+        safely(() => span.endWithError(error, answered?.answered() ?? true));
+      },
     );
     return pending;
   }
@@ -88,31 +85,19 @@ export class ClientRequestTracer {
     request: McpRequest,
     active: Context,
   ): RequestSpan {
-    const options = this.getOptions();
-    // Shared with the SERVER side of the same connection: one session id in both directions.
-    const connection = connectionStateOf(
-      transport,
-      () => options.stateless === true,
-      protocol._serverInfo !== undefined,
-    );
-    const endpoint = endpointOf(connection, transport);
-    const negotiated = protocol._negotiatedProtocolVersion;
-    // A modern-era connection has no session, whatever the transport.
-    const view = isModernRevision(negotiated) ? sessionlessView(connection) : connection;
+    const options = this.deps.options;
+    const view = requestView(protocol, transport, request, options, "sent");
+    const endpoint = endpointOf(view.shared, transport);
     const id = protocol._requestMessageId;
     // A request that names its own id (v2's `listen:N`) keeps it.
     const withId = typeof id === "number" && request.id == null ? { ...request, id } : request;
-    const protocolVersion = (transport as { protocolVersion?: unknown }).protocolVersion;
-    const tracked = startRequestSpan(this.getTracer(), this.getMetrics(), options, {
+    const tracked = startRequestSpan(this.deps, {
       kind: SpanKind.CLIENT,
       request: withId,
       transport,
-      connection: view,
+      connection: view.connection,
       peers: sentRequestPeers(protocol),
-      protocolVersion:
-        typeof protocolVersion === "string"
-          ? protocolVersion
-          : (negotiated ?? connection.protocolVersion),
+      protocolVersion: view.protocolVersion,
       parent: active,
       links: undefined,
       endpoint,
@@ -127,22 +112,24 @@ export class ClientRequestTracer {
  * Tells later whether a response reached the SDK's handler of this request while the
  * connection was up. A timeout or an abort rejects without calling it, and a closing
  * connection calls it after dropping its transport: those errors no response carried.
- * `undefined` when the SDK keeps no such handler (then every error counts as answered).
+ * `undefined` when the SDK keeps no such handler (then every error counts as answered). The
+ * handler is replaced through `patches` (undone by `disable()`, or once the request settles).
  */
 function watchAnswer(
   protocol: SendingProtocol,
   transport: TransportLike,
   id: McpRequest["id"],
-): (() => boolean) | undefined {
+  patches: Patches,
+): { answered(): boolean; undo(): void } | undefined {
   const handlers = protocol._responseHandlers;
   const handler = typeof id === "number" ? handlers?.get(id) : undefined;
   if (!handlers || !handler) return undefined;
   let answered = false;
-  handlers.set(id as number, (response: unknown) => {
+  const undo = patches.replaceEntry(handlers, id as number, (response: unknown) => {
     answered = protocol._transport === transport;
     handler(response);
   });
-  return () => answered;
+  return { answered: () => answered, undo };
 }
 
 /** Recording never rejects: a rejection here would be an unhandled one in the user's app. */

@@ -20,8 +20,8 @@ export function isModernRevision(version: unknown): version is string {
   return typeof version === "string" && REVISION.test(version) && version >= FIRST_MODERN_REVISION;
 }
 
-/** The protocol version a modern request declares in its envelope. */
-export function envelopeProtocolVersion(request: McpRequest): string | undefined {
+/** The protocol version a modern request (or notification) declares in its envelope. */
+export function envelopeProtocolVersion(request: Pick<McpRequest, "params">): string | undefined {
   const version = request.params?._meta?.[PROTOCOL_VERSION_META_KEY];
   return typeof version === "string" && version !== ""
     ? truncate(version, MAX_ENVELOPE_STRING)

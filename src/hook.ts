@@ -4,6 +4,6 @@
  * is loaded. Every SDK copy loaded from then on is recorded, and patched as soon as an
  * `McpInstrumentation` is enabled. Starts no OpenTelemetry SDK and writes nothing.
  */
-import { installLoaderHook } from "./register/loader-hook.js";
+import { installLoaderHook } from "./reach/loader-hook.js";
 
 installLoaderHook();

@@ -18,6 +18,7 @@ import {
   ATTR_USER_NAME,
   MCPCAT_IDENTIFY_SPAN_NAME,
 } from "./semconv.js";
+import { startSpan } from "./span-life.js";
 import { guardAsync } from "./utils.js";
 
 /** An identity checked and flattened to what goes on a span. */
@@ -110,9 +111,11 @@ function recordIdentity(tracked: RequestSpan, identity: ResolvedIdentity, tracer
   // One INTERNAL span per change of a stateful session's identity: MCPCat's identify event.
   const attributes: Attributes = {};
   addSessionAndPeers(attributes, tracked.sessionId, tracked.peers);
-  const span = tracer.startSpan(
+  const span = startSpan(
+    tracer,
     MCPCAT_IDENTIFY_SPAN_NAME,
-    { kind: SpanKind.INTERNAL, attributes },
+    SpanKind.INTERNAL,
+    attributes,
     trace.setSpan(context.active(), tracked.span),
   );
   setIdentityAttributes(span, identity);

@@ -1,4 +1,5 @@
 export type * from "./config.js";
+export { diagToStderr } from "./diag-logger.js";
 export type { MCPCatEvent, SpanToEventOptions } from "./exporter/event.js";
 export { AgentCatExporter, MCPCatExporter } from "./exporter/mcpcat-exporter.js";
 export type {
@@ -8,6 +9,5 @@ export type {
 } from "./exporter/options.js";
 export { spanToEvent } from "./exporter/span-to-event.js";
 export { McpInstrumentation } from "./instrumentation.js";
-export { diagToStderr } from "./register/diag-logger.js";
 export * from "./semconv.js";
 export { PACKAGE_NAME, PACKAGE_VERSION } from "./version.js";

@@ -75,42 +75,26 @@ export type OnNotification = (
   notification: McpNotification,
   ...rest: unknown[]
 ) => void;
-export type SendNotification = (
-  this: ProtocolLike,
-  notification: McpNotification,
-  ...rest: unknown[]
-) => Promise<void>;
-/** SDK v2's funnel for every notification sent: `(codec, notification, options)`. */
-export type SendNotificationViaCodec = (
-  this: ProtocolLike,
-  codec: unknown,
-  notification: McpNotification,
-  ...rest: unknown[]
-) => Promise<void>;
-export type SendRequest = (
-  this: ProtocolLike,
-  request: McpRequest,
-  ...rest: unknown[]
-) => Promise<unknown>;
-/** v2's funnel for every request sent: `(codec, request, resultSchema, options)`. */
-export type SendViaCodec = (
-  this: ProtocolLike,
-  codec: unknown,
-  request: McpRequest,
-  ...rest: unknown[]
-) => Promise<unknown>;
+/** `notification` (v1) or `_notificationViaCodec` (v2: a codec first). */
+export type SendNotification = (this: ProtocolLike, ...args: unknown[]) => Promise<void>;
+/** `request` (v1) or `_requestWithSchemaViaCodec` (v2: a codec first). */
+export type SendRequest = (this: ProtocolLike, ...args: unknown[]) => Promise<unknown>;
 
 /**
- * The `Protocol` methods wrapped: requests in and out, cancellations in, the connection closing.
- * Only `_onrequest` is required; the others are wrapped where a release has them (1.21 has no
- * `_oncancel`: its cancelled requests are seen through their abort signal instead).
+ * The `Protocol` methods wrapped: requests in and out, cancellations in, the connection closing,
+ * notifications in and out. Only `_onrequest` is required; the others are wrapped where a
+ * release has them (1.21 has no `_oncancel`: its cancelled requests are seen through their abort
+ * signal instead). The send methods are named by each generation (src/reach/generations.ts).
  */
 export interface ProtocolPrototype {
   _onrequest: OnRequest;
-  _oncancel: OnCancel;
-  _onclose: OnClose;
-  request: SendRequest;
-  _requestWithSchemaViaCodec: SendViaCodec;
+  _oncancel?: OnCancel;
+  _onclose?: OnClose;
+  _onnotification?: OnNotification;
+  request?: SendRequest;
+  _requestWithSchemaViaCodec?: SendRequest;
+  notification?: SendNotification;
+  _notificationViaCodec?: SendNotification;
 }
 
 /** The options of the instrumentation, resolved once from config and environment. */

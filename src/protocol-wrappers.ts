@@ -1,10 +1,12 @@
 /*
- * What each wrapped `Protocol` method does around the SDK's own (src/instrumentation.ts decides
- * which methods are wrapped, and unwraps them): hand the request, notification or close to the
- * tracer of its direction, and call the original exactly as the SDK would.
+ * What each wrapped method does around the SDK's own (src/instrumentation.ts decides which
+ * methods of each generation are wrapped; src/patches.ts undoes them): hand the request,
+ * notification or close to the tracer of its direction, and call the original exactly as the
+ * SDK would.
  */
 import type { ClientRequestTracer } from "./client-request.js";
 import type { McpRequest } from "./config.js";
+import { isModernRevision } from "./era.js";
 import type {
   McpNotification,
   OnCancel,
@@ -13,36 +15,30 @@ import type {
   OnRequest,
   ProtocolLike,
   SendNotification,
-  SendNotificationViaCodec,
   SendRequest,
-  SendViaCodec,
 } from "./internal-types.js";
 import type { NotificationTracer } from "./notification-spans.js";
-import { v1ShapedExtra } from "./sdk-v2.js";
+import type { Patches } from "./patches.js";
+import { v1ShapedExtra } from "./request-info.js";
 import type { ServerRequestTracer } from "./server-request.js";
 
 /**
- * `_onrequest` of SDK v1. Without `_oncancel` (1.21 and older, `watchAbort`), a cancelled
- * request is seen through its handler's abort signal.
+ * `_onrequest`. Without `_oncancel` (1.21 and older, `watchAbort`), a cancelled request is seen
+ * through its handler's abort signal. SDK v2 (`webExtra`) hands a web request's `extra`, given
+ * to the tracer in v1's shape, and (`dropsByEra`) drops requests its era cannot serve.
  */
-export function tracedV1OnRequest(
+export function tracedOnRequest(
   original: OnRequest,
   requests: ServerRequestTracer,
-  watchAbort: boolean,
+  how: { watchAbort: boolean; webExtra: boolean; dropsByEra: boolean },
 ): OnRequest {
+  const { watchAbort, webExtra, dropsByEra } = how;
   return function _onrequest(this: ProtocolLike, request: McpRequest, extra?: unknown) {
-    requests.handle(this, request, extra, () => {
+    requests.handle(this, request, webExtra ? v1ShapedExtra(extra) : extra, () => {
       original.call(this, request, extra);
       if (watchAbort) endOnAbort(this, request, requests);
     });
-  };
-}
-
-/** `_onrequest` of SDK v2: its `extra` in v1's shape, and requests its era drops settled. */
-export function tracedV2OnRequest(original: OnRequest, requests: ServerRequestTracer): OnRequest {
-  return function _onrequest(this: ProtocolLike, request: McpRequest, extra?: unknown) {
-    requests.handle(this, request, v1ShapedExtra(extra), () => original.call(this, request, extra));
-    requests.settleDropped(this, request);
+    if (dropsByEra) requests.settleDropped(this, request);
   };
 }
 
@@ -72,27 +68,17 @@ export function tracedOnClose(
   };
 }
 
-/** SDK v1's `request`: every request sent. */
-export function tracedRequest(original: SendRequest, sent: ClientRequestTracer): SendRequest {
-  return function request(this: ProtocolLike, outgoing: McpRequest, ...rest: unknown[]) {
-    return sent.send(this, outgoing, (withContext) => original.call(this, withContext, ...rest));
-  };
-}
-
-/** SDK v2's funnel for every request sent. */
-export function tracedRequestViaCodec(
-  original: SendViaCodec,
+/** The method every request sent funnels into; the request is argument `at` (v2: after a codec). */
+export function tracedRequest(
+  original: SendRequest,
   sent: ClientRequestTracer,
-): SendViaCodec {
-  return function _requestWithSchemaViaCodec(
-    this: ProtocolLike,
-    codec: unknown,
-    outgoing: McpRequest,
-    ...rest: unknown[]
-  ) {
-    return sent.send(this, outgoing, (withContext) =>
-      original.call(this, codec, withContext, ...rest),
-    );
+  at: 0 | 1,
+): SendRequest {
+  return function request(this: ProtocolLike, ...args: unknown[]) {
+    return sent.send(this, args[at] as McpRequest, (withContext) => {
+      args[at] = withContext;
+      return original.apply(this, args);
+    });
   };
 }
 
@@ -110,31 +96,76 @@ export function tracedOnNotification(
   };
 }
 
+/**
+ * The method every notification sent funnels into (v2: `notification()` and a handler's
+ * `ctx.mcpReq.notify`); the notification is argument `at` (v2: after a codec).
+ */
 export function tracedNotification(
   original: SendNotification,
   notifications: NotificationTracer,
+  at: 0 | 1,
 ): SendNotification {
-  return function notification(this: ProtocolLike, outgoing: McpNotification, ...rest: unknown[]) {
-    return notifications.send(this, outgoing, (withContext) =>
-      original.call(this, withContext, ...rest),
-    );
+  return function notification(this: ProtocolLike, ...args: unknown[]) {
+    return notifications.send(this, args[at] as McpNotification, (withContext) => {
+      args[at] = withContext;
+      return original.apply(this, args);
+    });
   };
 }
 
-/** SDK v2's funnel for every notification sent (`notification()` and `ctx.mcpReq.notify`). */
-export function tracedNotificationViaCodec(
-  original: SendNotificationViaCodec,
-  notifications: NotificationTracer,
-): SendNotificationViaCodec {
-  return function _notificationViaCodec(
-    this: ProtocolLike,
-    codec: unknown,
-    outgoing: McpNotification,
-    ...rest: unknown[]
-  ) {
-    return notifications.send(this, outgoing, (withContext) =>
-      original.call(this, codec, withContext, ...rest),
-    );
+/** The parts of a v2 `Client` that `listen` reads. */
+interface ListeningClient extends ProtocolLike {
+  _nextListenId?: number;
+  _negotiatedProtocolVersion?: string;
+  _outboundMetaEnvelope(): Record<string, unknown> | undefined;
+}
+export type Listen = (
+  this: ListeningClient,
+  filter: unknown,
+  options?: unknown,
+) => Promise<unknown>;
+
+/**
+ * v2's `Client.prototype.listen`: `subscriptions/listen` does not pass through `Protocol` (the
+ * client writes it to the transport itself). One CLIENT span, from the call to the server's
+ * acknowledgement (or the failure to get one): the stream itself may stay open for hours, and a
+ * span held that long measures no operation and is lost if the process dies first. The context
+ * rides in the request's `_meta` like any other: `listen` reads the envelope synchronously, so
+ * it is lent the injected keys (through `patches`) for the duration of the call.
+ */
+export function tracedListen(
+  original: Listen,
+  sent: ClientRequestTracer,
+  patches: Patches,
+): Listen {
+  return function listen(this: ListeningClient, filter: unknown, options?: unknown) {
+    // On a legacy-era connection the SDK refuses before anything is sent: no request, no span.
+    if (!isModernRevision(this._negotiatedProtocolVersion))
+      return original.call(this, filter, options);
+    const id = typeof this._nextListenId === "number" ? `listen:${this._nextListenId}` : null;
+    const request: McpRequest = { id, method: "subscriptions/listen", params: {} };
+    return sent.send(this, request, (withContext) => {
+      const injected = withContext.params?._meta;
+      const envelope = this._outboundMetaEnvelope;
+      if (
+        !injected ||
+        Object.hasOwn(this, "_outboundMetaEnvelope") ||
+        typeof envelope !== "function"
+      )
+        return original.call(this, filter, options);
+      const undo = patches.replace(
+        this,
+        "_outboundMetaEnvelope",
+        function withTraceContext(this: ListeningClient) {
+          return { ...injected, ...envelope.call(this) };
+        },
+      );
+      try {
+        return original.call(this, filter, options);
+      } finally {
+        undo();
+      }
+    });
   };
 }
 

@@ -38,3 +38,22 @@ function safeUrl(href: string): URL | undefined {
     return undefined;
   }
 }
+
+/**
+ * The `extra` v2 transports hand `_onrequest` (`{ request, authInfo, ... }`, where `request` is
+ * the web `Request`), in v1's shape: `requestInfo.headers` and `authInfo`, so one `identify`
+ * works on both generations. Transports without a web request (stdio, in-memory) pass through.
+ * Made per request, never kept: each request of one session may come from another caller.
+ */
+export function v1ShapedExtra(extra: unknown): unknown {
+  try {
+    const request = (extra as { request?: unknown } | undefined)?.request as Request | undefined;
+    if (typeof request?.headers?.get !== "function") return extra;
+    const shaped: Partial<McpRequestExtra> = { requestInfo: requestInfoOf(request) };
+    const authInfo = (extra as { authInfo?: unknown }).authInfo;
+    if (authInfo !== undefined) shaped.authInfo = authInfo;
+    return shaped;
+  } catch {
+    return extra; // an odd transport must not cost the request: it is traced without headers
+  }
+}

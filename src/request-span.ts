@@ -2,14 +2,7 @@ import { type Attributes, type Span, SpanKind, SpanStatusCode } from "@opentelem
 import { type Peers, spanNameOf } from "./attributes.js";
 import type { McpRequest } from "./config.js";
 import { type ConnectionState, rememberProtocolVersion } from "./connection.js";
-import {
-  MAX_NAME_LENGTH,
-  prepareCaptured,
-  toJson,
-  toolErrorText,
-  truncate,
-  userIntentOf,
-} from "./content.js";
+import { MAX_NAME_LENGTH, toJson, toolErrorText, truncate, userIntentOf } from "./content.js";
 import { recordErrorText, recordFailure, recordJsonRpcError } from "./error-text.js";
 import type { JsonRpcResponse, ResolvedOptions, TrackedRequest } from "./internal-types.js";
 import { log } from "./log.js";
@@ -27,35 +20,34 @@ import {
   ERROR_TYPE_VALUE_OTHER,
   ERROR_TYPE_VALUE_TOOL_ERROR,
 } from "./semconv.js";
-import { guard, guardAsync } from "./utils.js";
+import { SpanLife } from "./span-life.js";
+import { guard } from "./utils.js";
 
 /** Most prompt arguments recorded per request, each as its own attribute. */
 export const MAX_PROMPT_VARIABLES = 32;
 
 /**
- * One request's span, from its start to its end, and the async work (identify, redaction) that
- * must settle before it ends. The end time is always when the response was sent (SERVER) or
- * received (CLIENT): waiting for that work never stretches the span, nor delays the response.
+ * One request's span, from its start to its end (its life, and the async work it waits for, are
+ * a {@link SpanLife}'s). The end time is always when the response was sent (SERVER) or received
+ * (CLIENT): waiting for identify or redaction never stretches the span, nor delays the response.
  */
-export class RequestSpan implements Outcome, TrackedRequest {
-  ended = false;
+export class RequestSpan extends SpanLife implements Outcome, TrackedRequest {
   /** `error.type` and `rpc.response.status_code` as recorded on the span, for the metric. */
   errorType: string | undefined;
   statusCode: string | undefined;
   private measured: { metrics: McpMetrics; attributes: Attributes; startedAt: number } | undefined;
-  private waits: Promise<void>[] | undefined;
-  private waitLabels: string[] = [];
-  private deadline = 0;
 
   constructor(
-    readonly span: Span,
+    span: Span,
     readonly request: McpRequest,
     readonly connection: ConnectionState,
     readonly peers: Peers,
     readonly sessionId: string | undefined,
-    private readonly options: ResolvedOptions,
+    options: ResolvedOptions,
     readonly kind: SpanKind.SERVER | SpanKind.CLIENT = SpanKind.SERVER,
-  ) {}
+  ) {
+    super(span, options);
+  }
 
   /**
    * Records this request's duration in `metrics` when the span ends, with the allowed subset of
@@ -85,34 +77,6 @@ export class RequestSpan implements Outcome, TrackedRequest {
     this.prepare(key, text, max, (value) => {
       if (value !== undefined) this.span.setAttribute(key, value);
     });
-  }
-
-  /**
-   * Redacts and bounds `text`, then hands it to `apply` (now, or once an async `redact` settles,
-   * before the span ends). A `redact` that throws, rejects or returns a non-string drops the
-   * text: `apply` gets `undefined`, never the original.
-   */
-  prepare(label: string, text: string, max: number, apply: (value: string | undefined) => void) {
-    const bound = Math.min(max, this.options.maxContentLength);
-    const redact = this.options.config.redact;
-    if (!redact) {
-      // No user code to guard: the common case costs a truncation and nothing else.
-      apply(truncate(text, bound));
-      return;
-    }
-    const later = guardAsync(
-      "redact",
-      `${label} not recorded`,
-      () => prepareCaptured(text, redact, bound),
-      (value) => {
-        if (!this.ended) apply(value);
-      },
-    );
-    if (later) this.waitFor("redact", later);
-  }
-
-  get maxContentLength(): number {
-    return this.options.maxContentLength;
   }
 
   /** With `redact` set: the tool or prompt name, redacted, into the span's name and attribute. */
@@ -159,16 +123,6 @@ export class RequestSpan implements Outcome, TrackedRequest {
     if (json !== undefined) this.capture(key, json);
   }
 
-  /** Holds the span open (up to `asyncWorkTimeoutMs` from now) until `work` settles. */
-  waitFor(label: string, work: Promise<void>): void {
-    if (!this.waits) {
-      this.waits = [];
-      this.deadline = performance.now() + this.options.asyncWorkTimeoutMs;
-    }
-    this.waits.push(work);
-    this.waitLabels.push(label);
-  }
-
   /** Records what was sent back (SERVER) or received (CLIENT), then ends the span (once pending work settles). */
   endWithResponse(response: JsonRpcResponse): void {
     if (this.ended) return;
@@ -198,11 +152,8 @@ export class RequestSpan implements Outcome, TrackedRequest {
     this.endAt(undefined);
   }
 
-  /** Ends the span at `endTime` (default now), and measures it. */
-  private endAt(endTime: number | undefined): void {
-    if (this.ended) return;
-    this.ended = true;
-    this.span.end(endTime);
+  /** The duration, measured once the span has ended. */
+  protected override onEnded(endTime: number | undefined): void {
     const measured = this.measured;
     if (measured === undefined) return;
     const seconds = ((endTime ?? performance.now()) - measured.startedAt) / 1000;
@@ -235,32 +186,5 @@ export class RequestSpan implements Outcome, TrackedRequest {
       log.error("failed to record the error", recordError);
     }
     this.endWhenSettled();
-  }
-
-  /** Ends now, or once async identify/redaction settle, never later than their deadline. */
-  private endWhenSettled(): void {
-    const waits = this.waits;
-    if (!waits) {
-      this.endAt(undefined);
-      return;
-    }
-    const endTime = performance.now();
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<"timeout">((resolve) => {
-      timer = setTimeout(() => resolve("timeout"), Math.max(0, this.deadline - endTime));
-      timer.unref?.();
-    });
-    const done = (outcome: unknown) => {
-      clearTimeout(timer);
-      const labels = this.waitLabels.join(", ");
-      if (outcome === "timeout") {
-        log.warn(`${labels} did not settle within the timeout; the span ends without it`);
-      } else if (!Array.isArray(outcome)) {
-        log.warn(`${labels} failed; the span ends without it`, outcome);
-      }
-      this.endAt(endTime);
-    };
-    // Ends on every outcome: the waits never reject, but a span must not hinge on that.
-    Promise.race([Promise.all(waits), timeout]).then(done, done);
   }
 }

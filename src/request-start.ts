@@ -3,13 +3,12 @@
  * `RequestSpan`, the duration measurement and the captures that redaction must see first. What
  * differs between a request handled (SERVER) and one sent (CLIENT) comes in as `RequestStart`.
  */
-import { type Context, type Link, SpanKind, type Tracer } from "@opentelemetry/api";
+import { type Context, type Link, SpanKind } from "@opentelemetry/api";
 import { type Peers, requestAttributes, spanNameOf, targetOf } from "./attributes.js";
 import type { McpRequest } from "./config.js";
 import { type ConnectionState, noteSession, sessionIdOf } from "./connection.js";
 import { MAX_NAME_LENGTH, MAX_SHORT_TEXT_LENGTH } from "./content.js";
-import type { ResolvedOptions, TransportLike } from "./internal-types.js";
-import type { McpMetrics } from "./metrics.js";
+import type { TransportLike } from "./internal-types.js";
 import { RequestSpan } from "./request-span.js";
 import {
   ATTR_MCP_RESOURCE_URI,
@@ -19,7 +18,9 @@ import {
   ATTR_SERVER_ADDRESS,
   ATTR_SERVER_PORT,
 } from "./semconv.js";
+import { startSpan } from "./span-life.js";
 import { startTarget, takeResourceUri } from "./start-bounds.js";
+import type { TracerDeps } from "./tracer-deps.js";
 import type { ServerEndpoint } from "./transport.js";
 
 /** What the two directions give the start of a request span. */
@@ -43,13 +44,9 @@ export interface RequestStart {
 }
 
 /** Starts the span of one request; it is the caller's to make active and to end. */
-export function startRequestSpan(
-  tracer: Tracer,
-  metrics: McpMetrics,
-  options: ResolvedOptions,
-  start: RequestStart,
-): RequestSpan {
+export function startRequestSpan(deps: TracerDeps, start: RequestStart): RequestSpan {
   const { request, connection } = start;
+  const { options, metrics } = deps;
   // With `redact`, a caller's own name and version (from `initialize`, headers or `_meta`) are
   // its data like any other: recorded once redacted, and left off the identify span.
   const callerPeers =
@@ -77,10 +74,13 @@ export function startRequestSpan(
     attributes[ATTR_SERVER_PORT] = start.endpoint.port;
   }
   const uri = takeResourceUri(attributes, options);
-  const span = tracer.startSpan(
+  const span = startSpan(
+    deps.tracer,
     spanNameOf(request.method, target),
-    { kind: start.kind, attributes, links: start.links },
+    start.kind,
+    attributes,
     start.parent,
+    start.links,
   );
   const tracked = new RequestSpan(span, request, connection, peers, sessionId, options, start.kind);
   if (metrics.measuresOperations) tracked.measureWith(metrics, attributes);

@@ -4,22 +4,18 @@
  * is sent, which is seen by wrapping each connection's `send` once; or when no response will
  * come (cancelled, dropped, connection closed).
  */
-import { type Context, context, type Link, SpanKind, type Tracer, trace } from "@opentelemetry/api";
-import { headerOf } from "./attributes.js";
+import { type Context, context, type Link, SpanKind, trace } from "@opentelemetry/api";
 import type { McpInstrumentationConfig, McpRequest, McpRequestExtra } from "./config.js";
 import {
   addPending,
   claimSessionMeasurement,
-  connectionStateOf,
   knownConnectionState,
   openPending,
   type PendingConnection,
-  sessionlessView,
   takeAllPending,
   takePending,
 } from "./connection.js";
 import { toJson } from "./content.js";
-import { envelopeProtocolVersion, isModernRevision } from "./era.js";
 import { recordTags } from "./event-fields.js";
 import { runIdentify } from "./identity.js";
 import type {
@@ -30,14 +26,15 @@ import type {
   TransportLike,
 } from "./internal-types.js";
 import { log } from "./log.js";
-import type { McpMetrics } from "./metrics.js";
+import type { Patches } from "./patches.js";
 import { handledRequestPeers } from "./peers.js";
 import { parentFromMeta } from "./propagation.js";
 import type { RequestSpan } from "./request-span.js";
 import { startRequestSpan } from "./request-start.js";
+import { requestView } from "./request-view.js";
 import { ATTR_MCPCAT_PROPERTIES, ERROR_TYPE_VALUE_CANCELLED } from "./semconv.js";
 import { isTaskRelated, watchTaskQueue } from "./task-queue.js";
-import { isStateless } from "./transport.js";
+import type { TracerDeps } from "./tracer-deps.js";
 import { guard } from "./utils.js";
 
 /**
@@ -46,11 +43,7 @@ import { guard } from "./utils.js";
  * the response or error is sent.
  */
 export class ServerRequestTracer {
-  constructor(
-    private readonly getTracer: () => Tracer,
-    private readonly getOptions: () => ResolvedOptions,
-    private readonly getMetrics: () => McpMetrics,
-  ) {}
+  constructor(private readonly deps: TracerDeps) {}
 
   /** Runs the SDK's own `_onrequest` with this request's span as the active context. */
   handle(protocol: ProtocolLike, request: McpRequest, extra: unknown, runOriginal: () => void) {
@@ -59,7 +52,7 @@ export class ServerRequestTracer {
       runOriginal();
       return;
     }
-    const options = this.getOptions();
+    const options = this.deps.options;
     const transportExtra = (extra ?? {}) as McpRequestExtra;
     let tracked: RequestSpan;
     let spanContext: Context;
@@ -72,7 +65,7 @@ export class ServerRequestTracer {
       runOriginal();
       return;
     }
-    if (isTaskRelated(protocol, request)) watchTaskQueue(protocol);
+    if (isTaskRelated(protocol, request)) watchTaskQueue(protocol, this.deps.patches);
     context.with(spanContext, () => {
       try {
         this.beforeHandler(tracked, transport, transportExtra, options.config);
@@ -120,27 +113,12 @@ export class ServerRequestTracer {
     if (!connection) return;
     if (connection.isServer && claimSessionMeasurement(connection)) {
       const seconds = (performance.now() - connection.startedAt) / 1000;
-      this.getMetrics().recordSession(SpanKind.SERVER, connection, seconds);
+      this.deps.metrics.recordSession(SpanKind.SERVER, connection, seconds);
     }
     if (!connection.pending || connection.pending.size === 0) return;
     for (const tracked of takeAllPending(connection)) {
       tracked.endUnanswered("connection closed before a response was sent");
     }
-  }
-
-  /** This connection's state, made at its first message; shared with notification spans. */
-  connectionOf(
-    protocol: ProtocolLike,
-    transport: TransportLike,
-    options: ResolvedOptions,
-  ): PendingConnection {
-    const connection = connectionStateOf(
-      transport,
-      () => isStateless(options.stateless, transport),
-      protocol._serverInfo !== undefined,
-    );
-    if (openPending(connection)) watchResponses(transport, connection as PendingConnection);
-    return connection as PendingConnection;
   }
 
   private start(
@@ -151,27 +129,30 @@ export class ServerRequestTracer {
     options: ResolvedOptions,
     caller: { parent: Context; links: Link[] | undefined },
   ): RequestSpan {
-    const shared = this.connectionOf(protocol, transport, options);
-    // A modern-era request has no session, whatever the transport: it keeps nothing (the
-    // request is pending on the connection itself).
-    const modernVersion = envelopeProtocolVersion(request);
-    const connection = isModernRevision(modernVersion) ? sessionlessView(shared) : shared;
+    const { shared, connection, protocolVersion } = requestView(
+      protocol,
+      transport,
+      request,
+      options,
+      "handled",
+      extra,
+    );
+    // A modern-era request keeps nothing through `connection`, but is pending on `shared`.
+    openPending(shared);
+    watchResponses(transport, shared as PendingConnection, this.deps.patches);
     const peers = handledRequestPeers(protocol, connection, request, extra);
-    const tracked = startRequestSpan(this.getTracer(), this.getMetrics(), options, {
+    const tracked = startRequestSpan(this.deps, {
       kind: SpanKind.SERVER,
       request,
       transport,
       connection,
       peers,
-      protocolVersion:
-        modernVersion ??
-        (connection.stateless ? undefined : connection.protocolVersion) ??
-        headerOf(extra, "mcp-protocol-version"),
+      protocolVersion,
       parent: caller.parent,
       links: caller.links,
       handledByClient: peers.handledByClient,
     });
-    addPending(shared, request.id as RequestId, tracked);
+    addPending(shared as PendingConnection, request.id as RequestId, tracked);
     return tracked;
   }
 
@@ -193,7 +174,7 @@ export class ServerRequestTracer {
       };
       const { requestHook, identify, eventTags, eventProperties } = config;
       if (requestHook) guard("requestHook", () => requestHook(span, { request, extra }));
-      if (identify) runIdentify(tracked, identify, extra, this.getTracer());
+      if (identify) runIdentify(tracked, identify, extra, this.deps.tracer);
       const tags = eventTags && guard("eventTags", () => eventTags(request, extra));
       if (tags && typeof tags === "object") recordTags(tracked, tags);
       const properties =
@@ -209,12 +190,23 @@ export class ServerRequestTracer {
   }
 }
 
-/** Wraps this connection's `send` once, to end each request's span when its response goes out. */
-function watchResponses(transport: TransportLike, connection: PendingConnection): void {
+/**
+ * Replaces this connection's `send` once (recorded in `patches`, undone by `disable()`), to end
+ * each request's span when its response goes out.
+ */
+function watchResponses(
+  transport: TransportLike,
+  connection: PendingConnection,
+  patches: Patches,
+): void {
   const originalSend = transport.send;
-  if (typeof originalSend !== "function") return;
+  if (typeof originalSend !== "function" || patches.isReplaced(transport, "send")) return;
   try {
-    transport.send = function send(this: unknown, message: unknown, options?: unknown) {
+    patches.replace(transport, "send", function send(
+      this: unknown,
+      message: unknown,
+      options?: unknown,
+    ) {
       const response = message as JsonRpcResponse | undefined;
       const id = response?.id;
       // A hit must still be a response: this side's own requests carry ids too.
@@ -233,7 +225,7 @@ function watchResponses(transport: TransportLike, connection: PendingConnection)
       }
       tracked?.endWithResponse(response as JsonRpcResponse);
       return sent;
-    } as TransportLike["send"];
+    } as TransportLike["send"]);
   } catch (error) {
     log.warn(
       "cannot observe responses on this transport; its spans end only on cancel or close",

@@ -7,11 +7,10 @@ import type { McpRequest } from "./config.js";
 import { knownConnectionState, takePending } from "./connection.js";
 import type { JsonRpcResponse, ProtocolLike } from "./internal-types.js";
 import { log } from "./log.js";
+import type { Patches } from "./patches.js";
 
 /** `_meta` key of a request tied to a task (SDK experimental tasks). */
 const RELATED_TASK_META_KEY = "io.modelcontextprotocol/related-task";
-/** Protocols whose task message queue is watched (an instance may serve many requests). */
-const watchedTaskQueues = new WeakSet<object>();
 
 /** A request whose response the SDK will queue for its task instead of sending it. */
 export function isTaskRelated(protocol: ProtocolLike, request: McpRequest): boolean {
@@ -20,29 +19,33 @@ export function isTaskRelated(protocol: ProtocolLike, request: McpRequest): bool
 
 /**
  * A request tied to a task gets its response queued for a later `tasks/result`, not sent:
- * its span ends when the response is queued (the result is produced). Wraps this protocol
- * instance's `_enqueueTaskMessage` once; only servers using the experimental tasks get here.
+ * its span ends when the response is queued (the result is produced). Replaces this protocol
+ * instance's `_enqueueTaskMessage` once (recorded in `patches`, undone by `disable()`); only
+ * servers using the experimental tasks get here.
  */
-export function watchTaskQueue(protocol: ProtocolLike): void {
+export function watchTaskQueue(protocol: ProtocolLike, patches: Patches): void {
   const original = protocol._enqueueTaskMessage;
-  if (typeof original !== "function" || watchedTaskQueues.has(protocol)) return;
-  watchedTaskQueues.add(protocol);
-  protocol._enqueueTaskMessage = function _enqueueTaskMessage(
-    this: ProtocolLike,
-    taskId: unknown,
-    queued: unknown,
-    ...rest: unknown[]
-  ) {
-    const result = original.call(this, taskId, queued, ...rest);
-    try {
-      const { type, message } = (queued ?? {}) as { type?: unknown; message?: JsonRpcResponse };
-      const connection = this._transport && knownConnectionState(this._transport);
-      if ((type === "response" || type === "error") && connection?.pending?.has(message!.id)) {
-        takePending(connection, message!.id, "active")?.endWithResponse(message!);
+  if (typeof original !== "function" || patches.isReplaced(protocol, "_enqueueTaskMessage")) return;
+  patches.replace(
+    protocol,
+    "_enqueueTaskMessage",
+    function _enqueueTaskMessage(
+      this: ProtocolLike,
+      taskId: unknown,
+      queued: unknown,
+      ...rest: unknown[]
+    ) {
+      const result = original.call(this, taskId, queued, ...rest);
+      try {
+        const { type, message } = (queued ?? {}) as { type?: unknown; message?: JsonRpcResponse };
+        const connection = this._transport && knownConnectionState(this._transport);
+        if ((type === "response" || type === "error") && connection?.pending?.has(message!.id)) {
+          takePending(connection, message!.id, "active")?.endWithResponse(message!);
+        }
+      } catch (error) {
+        log.error("failed to record a queued task response", error);
       }
-    } catch (error) {
-      log.error("failed to record a queued task response", error);
-    }
-    return result;
-  };
+      return result;
+    },
+  );
 }

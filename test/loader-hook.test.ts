@@ -3,8 +3,9 @@
  * by test/reach.test.ts and the compatibility suite (test/compat).
  */
 import { describe, expect, it } from "vitest";
-import { appendNotifier, localNameOf } from "../src/register/hook-source.js";
-import { HOOK_TARGETS, targetOf } from "../src/register/hook-targets.js";
+import { HOOK_SLOT_KEY } from "../src/reach/hook-slot.js";
+import { appendNotifier, localNameOf } from "../src/reach/hook-source.js";
+import { HOOK_TARGETS, targetOf } from "../src/reach/hook-targets.js";
 
 describe("targetOf", () => {
   const base = "file:///app/node_modules/@modelcontextprotocol";
@@ -75,7 +76,7 @@ describe("appendNotifier", () => {
   });
   it("the appended statement cannot throw into the module", () => {
     const out = appendNotifier("exports.x = 1;", url, v1!, false);
-    const slot = Symbol.for("mcpcat-otel.loader-hook");
+    const slot = Symbol.for(HOOK_SLOT_KEY);
     const saved = (globalThis as Record<symbol, unknown>)[slot];
     (globalThis as Record<symbol, unknown>)[slot] = {
       loaded() {

@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { McpInstrumentation } from "../src/instrumentation.js";
-import { HOOK_SLOT_KEY } from "../src/register/hook-source.js";
+import { HOOK_SLOT_KEY } from "../src/reach/hook-slot.js";
 import { cleanEnv, ROOT, runToEnd } from "./helpers/child.js";
 import { captureDiag } from "./helpers/diag.js";
 import {

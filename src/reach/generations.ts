@@ -1,66 +1,123 @@
 /*
- * How MCP TypeScript SDK v2 (`@modelcontextprotocol/server`, `/client` 2.x) is hooked. The only
- * v2-specific code.
+ * The one table of MCP TypeScript SDK generations: for each, which packages and versions, which
+ * files hold its `Protocol` (and where a loader hook, `require.cache` or a resolution finds them),
+ * and which `Protocol` methods carry its requests and notifications. Everything that reaches the
+ * SDK (src/reach/sdk-reach.ts, the loader hook's targets) and everything that patches it
+ * (src/instrumentation.ts) reads this table; a new generation is one more entry.
  *
- * Requests pass through `Protocol.prototype._onrequest` (in) and `_requestWithSchemaViaCodec`
- * (out: `request()`, `discover()` and a handler's `ctx.mcpReq.send` all funnel there). The
- * `Protocol` lives in chunk files with hashed names, and each package bundles its own copy, in a
- * CommonJS and an ESM build: four classes. We reach them only through the packages' root
- * exports, which name `Protocol`:
- *  1. `patchV2Root(rootExports)`: the entry point for a loader hook that sees a root module load.
- *  2. CommonJS: a require-in-the-middle hook on the two package names.
- *  3. CommonJS loaded before enable(): a sweep of require.cache for the root `index.cjs` files.
- *  4. ESM without a loader hook: at enable(), require() the ESM root (`index.mjs`) of each copy
- *     resolvable from the app (cwd) and from this package; it is the very module `import` gives.
+ * v1 (`@modelcontextprotocol/sdk` 1.x) ships two `Protocol` classes (dist/cjs and dist/esm) and
+ * no `main`: it is found by its protocol files. v2 (`@modelcontextprotocol/server`, `/client`
+ * 2.x) bundles a copy per package and build into chunks with hashed names: it is found by the
+ * packages' root entries, which export `Protocol`. Data and pure readers only.
  */
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import * as path from "node:path";
-import { fileURLToPath } from "node:url";
-import { Hook } from "require-in-the-middle";
-import type { ClientRequestTracer } from "./client-request.js";
-import type { McpRequest, McpRequestExtra } from "./config.js";
-import { isModernRevision } from "./era.js";
-import type { ProtocolLike } from "./internal-types.js";
-import { requestInfoOf } from "./request-info.js";
 
-export const V2_PACKAGES = ["@modelcontextprotocol/server", "@modelcontextprotocol/client"];
-/** The loader hook's targets for the two packages' root entries (src/register/hook-targets.ts). */
-export const V2_HOOK_TARGETS = ["server-v2", "client-v2"] as const;
-/** The root entry files of both packages, both builds: what a loader hook should watch. */
-export const V2_ROOT_FILE =
-  /[\\/]@modelcontextprotocol[\\/](?:server|client)[\\/]dist[\\/]index\.(?:cjs|mjs)$/;
-const CJS_ROOT_IN_CACHE =
-  /[\\/]@modelcontextprotocol[\\/](?:server|client)[\\/]dist[\\/]index\.cjs$/;
-const SELF = typeof __filename === "string" ? __filename : fileURLToPath(import.meta.url);
-
-/** Patches the v2 `Protocol` class handed over, and the `Client` built on it when there is one. */
-export interface V2ProtocolPatcher {
-  patch(moduleExports: { Protocol: unknown; Client?: { prototype: object } }): void;
+/** A file the loader hook watches: matched on the module's URL, handed its exports once run. */
+export interface HookTarget {
+  /** Key handlers subscribe under (see `subscribeToTarget`). */
+  readonly id: string;
+  /** Matches the file URL of the ESM build (`file:///…`, always `/`-separated). */
+  readonly esm: RegExp;
+  /** Matches the file URL of the CommonJS build. */
+  readonly cjs: RegExp;
+  /** The exports the handler needs; the ESM build hands over these names. */
+  readonly exportNames: readonly string[];
 }
+
+export type GenerationId = "v1" | "v2";
+
+export interface Generation {
+  readonly id: GenerationId;
+  /** The npm packages of this generation; the first names a copy whose package.json has no name. */
+  readonly packages: readonly string[];
+  /** The supported versions, as the warning about a copy outside them says. */
+  readonly supportedRange: string;
+  /** `[major, minor]` of a package.json version in the supported range. */
+  inRange(major: number, minor: number): boolean;
+  /** The files that hold `Protocol`, for the loader hook. */
+  readonly targets: readonly HookTarget[];
+  /** The same CommonJS files, as `require.cache` keys (OS paths). */
+  readonly cachedFile: RegExp;
+  /** Specifiers whose resolution from the app is a CommonJS file of {@link cachedFile}... */
+  readonly resolvable: readonly string[];
+  /** ...and the ESM file beside it, which an `import` of the same copy loads. */
+  esmFileOf(cjsFile: string): string;
+  /** The method every request sent funnels into. */
+  readonly sendRequest: "request" | "_requestWithSchemaViaCodec";
+  /** The method every notification sent funnels into (v2: `notification()` and `ctx.mcpReq.notify`). */
+  readonly sendNotification: "notification" | "_notificationViaCodec";
+  /** Where the message is among the send methods' arguments (v2's take a codec first). */
+  readonly messageArg: 0 | 1;
+  /** `_onrequest`'s `extra` comes from a web `Request` (v2), not in v1's shape. */
+  readonly webExtra: boolean;
+  /** The SDK drops, without a response, requests its connection's era cannot serve (v2). */
+  readonly dropsByEra: boolean;
+}
+
+const V1: Generation = {
+  id: "v1",
+  packages: ["@modelcontextprotocol/sdk"],
+  // `_onrequest(request, extra)` has had this shape since 1.10 (tested: test/compat).
+  supportedRange: ">=1.10.0 <2",
+  inRange: (major, minor) => major === 1 && minor >= 10,
+  targets: [
+    {
+      id: "sdk-v1",
+      esm: /\/@modelcontextprotocol\/sdk\/dist\/esm\/shared\/protocol\.js$/,
+      cjs: /\/@modelcontextprotocol\/sdk\/dist\/cjs\/shared\/protocol\.js$/,
+      exportNames: ["Protocol"],
+    },
+  ],
+  cachedFile: /[\\/]@modelcontextprotocol[\\/]sdk[\\/]dist[\\/]cjs[\\/]shared[\\/]protocol\.js$/,
+  resolvable: ["@modelcontextprotocol/sdk/shared/protocol.js"],
+  esmFileOf: (cjsFile) => cjsFile.replace(/([\\/]dist[\\/])cjs([\\/])/, "$1esm$2"),
+  sendRequest: "request",
+  sendNotification: "notification",
+  messageArg: 0,
+  webExtra: false,
+  dropsByEra: false,
+};
+
+const V2: Generation = {
+  id: "v2",
+  packages: ["@modelcontextprotocol/server", "@modelcontextprotocol/client"],
+  supportedRange: "2.x",
+  inRange: (major) => major === 2,
+  targets: [
+    {
+      id: "server-v2",
+      esm: /\/@modelcontextprotocol\/server\/dist\/index\.mjs$/,
+      cjs: /\/@modelcontextprotocol\/server\/dist\/index\.cjs$/,
+      exportNames: ["Protocol"],
+    },
+    {
+      id: "client-v2",
+      esm: /\/@modelcontextprotocol\/client\/dist\/index\.mjs$/,
+      cjs: /\/@modelcontextprotocol\/client\/dist\/index\.cjs$/,
+      // `Client` too: its `listen` (subscriptions/listen) is wrapped.
+      exportNames: ["Protocol", "Client"],
+    },
+  ],
+  cachedFile: /[\\/]@modelcontextprotocol[\\/](?:server|client)[\\/]dist[\\/]index\.cjs$/,
+  resolvable: ["@modelcontextprotocol/server", "@modelcontextprotocol/client"],
+  esmFileOf: (cjsFile) => cjsFile.replace(/\.cjs$/, ".mjs"),
+  // request(), discover() and a handler's ctx.mcpReq.send all funnel into it.
+  sendRequest: "_requestWithSchemaViaCodec",
+  sendNotification: "_notificationViaCodec",
+  messageArg: 1,
+  webExtra: true,
+  dropsByEra: true,
+};
+
+export const GENERATIONS: readonly Generation[] = [V1, V2];
 
 /**
- * Entry point 1: given the root exports of `@modelcontextprotocol/server` or `/client` (either
- * build), patches the `Protocol` class behind them. Safe to call more than once, and on anything.
+ * `Protocol` from a module's exports, or the base class of its `Server`/`Client` if it does not
+ * export it. Safe on anything.
  */
-export function patchV2Root(patcher: V2ProtocolPatcher, rootExports: unknown): void {
-  const Protocol = protocolOf(rootExports) as { prototype?: object } | undefined;
-  if (!Protocol) return;
-  const Client: unknown = (rootExports as { Client?: unknown }).Client;
-  const clientPrototype: unknown =
-    typeof Client === "function" ? (Client as { prototype?: unknown }).prototype : undefined;
-  const ownClient =
-    typeof clientPrototype === "object" &&
-    clientPrototype !== null &&
-    Object.getPrototypeOf(clientPrototype) === Protocol.prototype;
-  patcher.patch({ Protocol, Client: ownClient ? (Client as { prototype: object }) : undefined });
-}
-
-/** `Protocol` from the root exports, or the base class of `Server`/`Client` if it is not there. */
-export function protocolOf(rootExports: unknown): unknown {
-  if (!rootExports || (typeof rootExports !== "object" && typeof rootExports !== "function"))
+export function protocolOf(moduleExports: unknown): unknown {
+  if (!moduleExports || (typeof moduleExports !== "object" && typeof moduleExports !== "function"))
     return undefined;
-  const exports = rootExports as {
+  const exports = moduleExports as {
     Protocol?: unknown;
     Server?: { prototype?: object };
     Client?: { prototype?: object };
@@ -71,122 +128,12 @@ export function protocolOf(rootExports: unknown): unknown {
   return typeof base?.constructor === "function" ? base.constructor : undefined;
 }
 
-/** Hook 2: CommonJS `require` of either package, from any copy installed anywhere. */
-export function hookV2CommonJs(patcher: V2ProtocolPatcher): { unhook(): void } {
-  return new Hook(V2_PACKAGES, (moduleExports, _name, baseDir) => {
-    if (isSupportedVersion(baseDir)) patchV2Root(patcher, moduleExports);
-    return moduleExports;
-  });
-}
-
-/** Hooks 3 and 4: root modules already required, and the ESM ones this process would import. */
-export function patchLoadedV2(patcher: V2ProtocolPatcher): void {
-  const cache = createRequire(SELF).cache;
-  for (const [file, entry] of Object.entries(cache)) {
-    if (entry?.exports && CJS_ROOT_IN_CACHE.test(file) && isSupportedVersion(packageDirOf(file)))
-      patchV2Root(patcher, entry.exports);
-  }
-  const seen = new Set<string>();
-  for (const origin of [path.join(process.cwd(), "index.js"), SELF]) {
-    const require = createRequire(origin);
-    for (const name of V2_PACKAGES) {
-      let cjsFile: string;
-      try {
-        cjsFile = require.resolve(name);
-      } catch {
-        continue; // not installed where this origin can see it: nothing to do, nothing to say
-      }
-      const esmFile = cjsFile.replace(/\.cjs$/, ".mjs");
-      if (esmFile === cjsFile || seen.has(esmFile)) continue;
-      seen.add(esmFile);
-      if (!isSupportedVersion(packageDirOf(esmFile))) continue;
-      try {
-        patchV2Root(patcher, require(esmFile));
-      } catch {
-        // A broken install: hooks 1-3 still apply.
-      }
-    }
-  }
-}
-
-/**
- * The `extra` v2 transports hand `_onrequest` (`{ request, authInfo, ... }`, where `request` is
- * the web `Request`), in v1's shape: `requestInfo.headers` and `authInfo`, so one `identify`
- * works on both generations. Transports without a web request (stdio, in-memory) pass through.
- */
-export function v1ShapedExtra(extra: unknown): unknown {
-  try {
-    const request = (extra as { request?: unknown } | undefined)?.request as Request | undefined;
-    if (typeof request?.headers?.get !== "function") return extra;
-    const shaped: Partial<McpRequestExtra> = { requestInfo: requestInfoOf(request) };
-    const authInfo = (extra as { authInfo?: unknown }).authInfo;
-    if (authInfo !== undefined) shaped.authInfo = authInfo;
-    return shaped;
-  } catch {
-    return extra; // an odd transport must not cost the request: it is traced without headers
-  }
-}
-
-/** The parts of a v2 `Client` that `listen` reads. */
-interface ListeningClient extends ProtocolLike {
-  _nextListenId?: number;
-  _negotiatedProtocolVersion?: string;
-  _outboundMetaEnvelope(): Record<string, unknown> | undefined;
-}
-export type Listen = (
-  this: ListeningClient,
-  filter: unknown,
-  options?: unknown,
-) => Promise<unknown>;
-
-/**
- * `Client.prototype.listen` traced: `subscriptions/listen` does not pass through `Protocol`
- * (the client writes it to the transport itself). One CLIENT span, from the call to the server's
- * acknowledgement (or the failure to get one): the stream itself may stay open for hours, and a
- * span held that long measures no operation and is lost if the process dies first. The context
- * rides in the request's `_meta` like any other: `listen` reads the envelope synchronously, so it
- * is lent the injected keys for the duration of the call.
- */
-export function tracedListen(original: Listen, sent: ClientRequestTracer): Listen {
-  return function listen(this: ListeningClient, filter: unknown, options?: unknown) {
-    // On a legacy-era connection the SDK refuses before anything is sent: no request, no span.
-    if (!isModernRevision(this._negotiatedProtocolVersion))
-      return original.call(this, filter, options);
-    const id = typeof this._nextListenId === "number" ? `listen:${this._nextListenId}` : null;
-    const request: McpRequest = { id, method: "subscriptions/listen", params: {} };
-    return sent.send(this, request, (withContext) => {
-      const injected = withContext.params?._meta;
-      const envelope = this._outboundMetaEnvelope;
-      if (
-        !injected ||
-        Object.hasOwn(this, "_outboundMetaEnvelope") ||
-        typeof envelope !== "function"
-      )
-        return original.call(this, filter, options);
-      this._outboundMetaEnvelope = function withTraceContext(this: ListeningClient) {
-        return { ...injected, ...envelope.call(this) };
-      };
-      try {
-        return original.call(this, filter, options);
-      } finally {
-        delete (this as Partial<ListeningClient>)._outboundMetaEnvelope;
-      }
-    });
-  };
-}
-
-function packageDirOf(file: string): string | undefined {
-  const at = file.lastIndexOf(`${path.sep}dist${path.sep}`);
-  return at === -1 ? undefined : file.slice(0, at);
-}
-
-/** 2.x only: the hooks below rely on the shape of 2.x's `Protocol` (checked again when patching). */
-function isSupportedVersion(packageDir: string | undefined): boolean {
-  if (!packageDir) return false;
-  try {
-    const { version } = JSON.parse(readFileSync(path.join(packageDir, "package.json"), "utf8"));
-    return Number.parseInt(String(version), 10) === 2;
-  } catch {
-    return false;
-  }
+/** The prototype of the `Client` a module exports, when that `Client` extends `protocol`. */
+export function clientPrototypeOf(moduleExports: unknown, protocol: unknown): object | undefined {
+  const Client = (moduleExports as { Client?: unknown } | undefined)?.Client;
+  const prototype: unknown =
+    typeof Client === "function" ? (Client as { prototype?: unknown }).prototype : undefined;
+  if (typeof prototype !== "object" || prototype === null) return undefined;
+  const base = (protocol as { prototype?: unknown } | undefined)?.prototype;
+  return Object.getPrototypeOf(prototype) === base ? prototype : undefined;
 }

@@ -7,10 +7,8 @@
  * simpler, but Node 22 cannot `require()` an ES module that imports itself ("request for … is
  * not in cache"), so it is only the fallback when an export's local name cannot be found.
  */
+import { HOOK_SLOT_KEY } from "./hook-slot.js";
 import type { HookTarget } from "./hook-targets.js";
-
-/** The `globalThis` key of the slot every copy of this package shares (see loader-hook.ts). */
-export const HOOK_SLOT_KEY = "mcpcat-otel.loader-hook";
 
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 

@@ -1,45 +1,16 @@
 /**
- * The files the loader hook watches, one entry per thing to patch. A target is matched on the
- * module's URL (a cheap string test, so that every other module pays nothing); its handler gets
- * the module's exports once the module has run.
+ * The files the loader hook watches: the targets of every SDK generation (src/reach/generations.ts),
+ * matched on the module's URL with a cheap string test first, so that every other module pays
+ * nothing. A new kind of target is one more entry in that table.
  */
-export interface HookTarget {
-  /** Key handlers subscribe under (see `subscribeToTarget`). */
-  readonly id: string;
-  /** Matches the file URL of the ESM build (`file:///…`, always `/`-separated). */
-  readonly esm: RegExp;
-  /** Matches the file URL of the CommonJS build. */
-  readonly cjs: RegExp;
-  /** The exports the handler needs; the ESM build hands over these names. */
-  readonly exportNames: readonly string[];
-}
+import { GENERATIONS, type HookTarget } from "./generations.js";
+
+export type { HookTarget } from "./generations.js";
 
 /** Cheap first test: every target lives under this scope. */
 export const TARGET_SCOPE = "/@modelcontextprotocol/";
 
-export const HOOK_TARGETS: readonly HookTarget[] = [
-  {
-    // SDK v1 (`@modelcontextprotocol/sdk` 1.x): both builds' `Protocol`.
-    id: "sdk-v1",
-    esm: /\/@modelcontextprotocol\/sdk\/dist\/esm\/shared\/protocol\.js$/,
-    cjs: /\/@modelcontextprotocol\/sdk\/dist\/cjs\/shared\/protocol\.js$/,
-    exportNames: ["Protocol"],
-  },
-  {
-    // SDK v2: chunk names are hashed, so the hook is on the package root, which exports Protocol.
-    id: "server-v2",
-    esm: /\/@modelcontextprotocol\/server\/dist\/index\.mjs$/,
-    cjs: /\/@modelcontextprotocol\/server\/dist\/index\.cjs$/,
-    exportNames: ["Protocol"],
-  },
-  {
-    id: "client-v2",
-    esm: /\/@modelcontextprotocol\/client\/dist\/index\.mjs$/,
-    cjs: /\/@modelcontextprotocol\/client\/dist\/index\.cjs$/,
-    // `Client` too: its `listen` (subscriptions/listen) is wrapped.
-    exportNames: ["Protocol", "Client"],
-  },
-];
+export const HOOK_TARGETS: readonly HookTarget[] = GENERATIONS.flatMap((g) => g.targets);
 
 /** The target a module URL belongs to, and in which build; undefined for every other module. */
 export function targetOf(url: string): { target: HookTarget; esm: boolean } | undefined {

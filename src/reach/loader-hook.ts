@@ -5,27 +5,18 @@
  * It uses Node's synchronous in-thread `module.registerHooks` (Node >= 22.15, no flag, no
  * warning), whose `load` hook sees both module systems. Only URLs under `@modelcontextprotocol/`
  * are looked at; a target file gets one statement appended (hook-source.ts) that hands its
- * exports to the slot below, which calls the handlers subscribed for that target.
+ * exports to the shared slot, which calls the handlers subscribed for that target.
  *
- * The slot lives on `globalThis` under a registered symbol: this package's builds (ESM, CJS,
- * `register`, `hook`) each bundle this file, and they must share one slot and one hook.
+ * The slot lives on `globalThis` (src/reach/hook-slot.ts, the contract between copies of this
+ * package): every build and installed copy shares one slot and one hook.
  */
 import * as nodeModule from "node:module";
-import { fileURLToPath } from "node:url";
 import { log } from "../log.js";
-import { appendNotifier, HOOK_SLOT_KEY } from "./hook-source.js";
+import { hookSlot, type TargetHandler } from "./hook-slot.js";
+import { appendNotifier } from "./hook-source.js";
 import { targetOf } from "./hook-targets.js";
 
-/** Called with a target module's exports (ESM: the names the target lists) and its file path. */
-export type TargetHandler = (moduleExports: unknown, file: string) => void;
-
-interface HookSlot {
-  /** Called by the appended statement. */
-  loaded(targetId: string, moduleExports: unknown, where: unknown): void;
-  subscribe(targetId: string, handler: TargetHandler): () => void;
-  /** Whether `registerHooks` took our hook in this process. */
-  installed: boolean;
-}
+export type { TargetHandler } from "./hook-slot.js";
 
 type LoadHook = (
   url: string,
@@ -83,44 +74,4 @@ function sourceText(source: unknown): string {
   if (source instanceof Uint8Array) return Buffer.from(source).toString("utf8");
   if (source instanceof ArrayBuffer) return Buffer.from(source).toString("utf8");
   return String(source);
-}
-
-function hookSlot(): HookSlot {
-  const registry = globalThis as { [key: symbol]: HookSlot | undefined };
-  const key = Symbol.for(HOOK_SLOT_KEY);
-  registry[key] ??= newSlot();
-  return registry[key];
-}
-
-function newSlot(): HookSlot {
-  const handlers = new Map<string, Set<TargetHandler>>();
-  const seen = new Map<string, { moduleExports: unknown; file: string }[]>();
-  const call = (handler: TargetHandler, moduleExports: unknown, file: string) => {
-    try {
-      handler(moduleExports, file);
-    } catch (error) {
-      log.error(`could not instrument ${file}`, error);
-    }
-  };
-  return {
-    installed: false,
-    loaded(targetId, moduleExports, where) {
-      const file =
-        typeof where === "string" && where.startsWith("file:")
-          ? fileURLToPath(where)
-          : String(where);
-      const list = seen.get(targetId) ?? [];
-      list.push({ moduleExports, file });
-      seen.set(targetId, list);
-      for (const handler of handlers.get(targetId) ?? []) call(handler, moduleExports, file);
-    },
-    subscribe(targetId, handler) {
-      const set = handlers.get(targetId) ?? new Set();
-      set.add(handler);
-      handlers.set(targetId, set);
-      for (const { moduleExports, file } of seen.get(targetId) ?? [])
-        call(handler, moduleExports, file);
-      return () => set.delete(handler);
-    },
-  };
 }

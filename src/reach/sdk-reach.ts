@@ -1,132 +1,100 @@
 /*
- * How MCP TypeScript SDK v1 (`@modelcontextprotocol/sdk` 1.x) is hooked. The only v1-specific code.
- *
- * Every request a `Server` or `Client` handles goes through `Protocol.prototype._onrequest`.
- * The SDK ships two `Protocol` classes (dist/cjs and dist/esm) and its package.json has no
- * `main`, so the usual module-name hooks of InstrumentationBase never fire for CommonJS. We
- * therefore reach `Protocol` five ways, all patching the same prototype method at most once:
- *  1. ESM with the loader hook: an InstrumentationNodeModuleFile for dist/esm/shared/protocol.js.
- *  2. CommonJS: a require-in-the-middle hook of our own on dist/cjs/shared/protocol (internals).
- *  3. CommonJS loaded before enable(): a sweep of require.cache.
- *  4. ESM without the loader hook: at enable(), require() the ESM build's protocol.js by path
- *     (Node >= 20.19 loads ESM synchronously); it is the very class the app's `import` gets.
- *  5. Our own loader hook (src/register/loader-hook.ts): every copy loaded after it is in place,
- *     ESM or CommonJS, wherever installed. 2-4 remain the fast paths for what it cannot see.
- * A copy outside the supported range gets one diag warning naming its version.
+ * The one way this package reaches the SDK. For each generation of src/reach/generations.ts,
+ * every copy of its `Protocol` module is handed to one function, `patch(generation, exports,
+ * release)`, by whichever path sees it first; patching is idempotent (a prototype is patched at
+ * most once). Three paths, each kept because a test fails without it:
+ *  1. the loader hook (src/reach/loader-hook.ts): every copy loaded after it is in place, ESM or
+ *     CommonJS, wherever it is installed (test/reach.test.ts, test/compat);
+ *  2. at `enable()`, `require.cache`: CommonJS copies required before (test/processes.test.ts,
+ *     "CommonJS, SDK required first");
+ *  3. at `enable()`, the ESM build of each copy resolvable from the app (cwd) and from this
+ *     package, loaded with `require()`: it is the very module the app's `import` got
+ *     (test/processes.test.ts, static import; every vitest suite imports the SDK first).
+ * A copy outside its generation's range gets one diag warning naming it, and is left alone.
  */
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
-import {
-  InstrumentationNodeModuleDefinition,
-  InstrumentationNodeModuleFile,
-} from "@opentelemetry/instrumentation";
-import { Hook } from "require-in-the-middle";
-import { log } from "./log.js";
-import type { TargetHandler } from "./register/loader-hook.js";
+import { log } from "../log.js";
+import { GENERATIONS, type Generation } from "./generations.js";
+import { installLoaderHook, subscribeToTarget } from "./loader-hook.js";
 
-export const V1_PACKAGE = "@modelcontextprotocol/sdk";
-/** The loader hook's target id for the v1 `Protocol` (see src/register/hook-targets.ts). */
-export const V1_HOOK_TARGET = "sdk-v1";
-/** `_onrequest(request, extra)` has had this shape since 1.10 (tested: test/compat). */
-export const V1_SUPPORTED_VERSIONS = [">=1.10.0 <2"];
-const V1_MIN_MINOR = 10;
-const ESM_PROTOCOL_FILE = `${V1_PACKAGE}/dist/esm/shared/protocol.js`;
-const CJS_PROTOCOL_MODULE = `${V1_PACKAGE}/dist/cjs/shared/protocol`;
-const CJS_PROTOCOL_IN_CACHE =
-  /[\\/]@modelcontextprotocol[\\/]sdk[\\/]dist[\\/]cjs[\\/]shared[\\/]protocol\.js$/;
-const RESOLVABLE_PROTOCOL = `${V1_PACKAGE}/shared/protocol.js`;
+/** Patches the `Protocol` a module of `generation` exports; `release` names the copy. */
+export type PatchModule = (generation: Generation, moduleExports: unknown, release: string) => void;
+
 /**
  * This module's own file, as a path: `__filename` in the CommonJS build (a file URL made from it
  * would break on a `%` or `#` in the install path), `import.meta.url` in ESM.
  */
 const SELF = typeof __filename === "string" ? __filename : fileURLToPath(import.meta.url);
 
-/** Patches (or unpatches) the `Protocol` class a protocol module exports. */
-export interface ProtocolPatcher {
-  /** `release` names the SDK copy (package and version) for warnings. */
-  patch(moduleExports: unknown, release: string): void;
-  unpatch(moduleExports: unknown): void;
-}
-
-/** Hook 1: the declared definition (fires for ESM when the loader hook is registered). */
-export function v1ModuleDefinition(patcher: ProtocolPatcher): InstrumentationNodeModuleDefinition {
-  const file = new InstrumentationNodeModuleFile(
-    ESM_PROTOCOL_FILE,
-    V1_SUPPORTED_VERSIONS,
-    (moduleExports, moduleVersion) => {
-      patcher.patch(moduleExports, `${V1_PACKAGE} ${moduleVersion ?? "(unknown version)"}`);
-      return moduleExports;
-    },
-    (moduleExports) => patcher.unpatch(moduleExports),
-  );
-  return new InstrumentationNodeModuleDefinition(
-    V1_PACKAGE,
-    V1_SUPPORTED_VERSIONS,
-    undefined,
-    undefined,
-    [file],
-  );
-}
-
-/** Hook 2: CommonJS `require` of the SDK's protocol module, from any copy of the SDK. */
-export function hookV1CommonJs(patcher: ProtocolPatcher): { unhook(): void } {
-  return new Hook([CJS_PROTOCOL_MODULE], { internals: true }, (moduleExports, _name, baseDir) => {
-    const release = supportedRelease(baseDir);
-    if (release) patcher.patch(moduleExports, release);
-    return moduleExports;
-  });
-}
-
 /**
- * Hook 5: the loader hook (src/register/loader-hook.ts) hands over the `Protocol` of every SDK
- * copy loaded after it was installed, ESM or CommonJS, wherever the copy is installed.
+ * Hands every SDK copy loaded so far, and (through the loader hook) every one loaded later, to
+ * `patch`. Returns the function that stops the hand-over of later copies.
  */
-export function v1LoaderHookHandler(patcher: ProtocolPatcher): TargetHandler {
-  return (moduleExports, file) => {
-    const release = supportedRelease(packageDirOf(file));
-    if (release) patcher.patch(moduleExports, release);
+export function reachSdk(patch: PatchModule): () => void {
+  const unsubscribe: (() => void)[] = [];
+  try {
+    if (installLoaderHook()) {
+      for (const generation of GENERATIONS) {
+        for (const target of generation.targets) {
+          unsubscribe.push(
+            subscribeToTarget(target.id, (exports, file) => {
+              const release = releaseOf(generation, packageDirOf(file));
+              if (release) patch(generation, exports, release);
+            }),
+          );
+        }
+      }
+    }
+  } catch (error) {
+    log.error("could not install the loader hook; copies outside the app are not reached", error);
+  }
+  for (const generation of GENERATIONS) {
+    try {
+      patchLoaded(generation, patch);
+    } catch (error) {
+      // Never from a constructor (the base class enables there): the app must still start.
+      log.error(`could not hook the MCP SDK ${generation.id}; requests will not be traced`, error);
+    }
+  }
+  return () => {
+    for (const stop of unsubscribe) stop();
   };
 }
 
-/** Hooks 3 and 4: protocol modules already loaded, and the ESM one this process would import. */
-export function patchLoadedV1(patcher: ProtocolPatcher): void {
-  const cache = createRequire(SELF).cache;
-  for (const [file, entry] of Object.entries(cache)) {
-    if (entry?.exports && CJS_PROTOCOL_IN_CACHE.test(file)) {
-      const release = supportedRelease(packageDirOf(file));
-      if (release) patcher.patch(entry.exports, release);
-    }
+/** Paths 2 and 3: modules already required, and the ESM ones this process would import. */
+function patchLoaded(generation: Generation, patch: PatchModule): void {
+  for (const [file, entry] of Object.entries(createRequire(SELF).cache)) {
+    if (!entry?.exports || !generation.cachedFile.test(file)) continue;
+    const release = releaseOf(generation, packageDirOf(file));
+    if (release) patch(generation, entry.exports, release);
   }
-  for (const [exports, release] of loadResolvableEsmProtocols()) patcher.patch(exports, release);
-}
-
-/** The ESM `protocol.js` of each SDK copy resolvable from the app (cwd) and from this package. */
-function loadResolvableEsmProtocols(): [unknown, string][] {
-  const loaded: [unknown, string][] = [];
   const seen = new Set<string>();
-  const origins = [path.join(process.cwd(), "index.js"), SELF];
-  for (const origin of origins) {
+  for (const origin of [path.join(process.cwd(), "index.js"), SELF]) {
     const require = createRequire(origin);
-    let cjsFile: string;
-    try {
-      cjsFile = require.resolve(RESOLVABLE_PROTOCOL);
-    } catch {
-      continue; // no SDK v1 resolvable from here
-    }
-    const esmFile = cjsFile.replace(/([\\/]dist[\\/])cjs([\\/])/, "$1esm$2");
-    if (esmFile === cjsFile || seen.has(esmFile)) continue;
-    const release = supportedRelease(packageDirOf(esmFile));
-    if (!release) continue;
-    seen.add(esmFile);
-    try {
-      loaded.push([require(esmFile), release]);
-    } catch {
-      // A Node without require(esm), or a broken install: hooks 1-3 still apply.
+    for (const specifier of generation.resolvable) {
+      let cjsFile: string;
+      try {
+        cjsFile = require.resolve(specifier);
+      } catch {
+        continue; // not installed where this origin can see it: nothing to do, nothing to say
+      }
+      const esmFile = generation.esmFileOf(cjsFile);
+      if (esmFile === cjsFile || seen.has(esmFile)) continue;
+      seen.add(esmFile);
+      const release = releaseOf(generation, packageDirOf(esmFile));
+      if (!release) continue;
+      let exports: unknown;
+      try {
+        exports = require(esmFile);
+      } catch {
+        continue; // a broken install: the other paths still apply
+      }
+      patch(generation, exports, release);
     }
   }
-  return loaded;
 }
 
 function packageDirOf(file: string): string | undefined {
@@ -138,26 +106,29 @@ function packageDirOf(file: string): string | undefined {
 const warned = new Set<string>();
 
 /**
- * The SDK copy in `packageDir` as "package version" when it is in range; undefined, and a diag
- * warning naming it, when it is not.
+ * The copy in `packageDir` as "package version" when its generation supports it; undefined, and
+ * a diag warning naming it, when it does not.
  */
-function supportedRelease(packageDir: string | undefined): string | undefined {
+function releaseOf(generation: Generation, packageDir: string | undefined): string | undefined {
   if (!packageDir) return undefined;
-  let version: unknown;
+  let manifest: { name?: unknown; version?: unknown } = {};
   try {
-    version = JSON.parse(readFileSync(path.join(packageDir, "package.json"), "utf8")).version;
+    manifest = JSON.parse(readFileSync(path.join(packageDir, "package.json"), "utf8"));
   } catch {
-    version = undefined;
+    // unreadable: reported below as an unknown version
   }
-  const [major, minor] = String(version)
+  const name = generation.packages.find((known) => known === manifest.name);
+  const pkg = name ?? generation.packages[0];
+  const version = String(manifest.version);
+  const [major = Number.NaN, minor = 0] = version
     .split(".")
     .map((part) => Number.parseInt(part, 10));
-  if (major === 1 && (minor ?? 0) >= V1_MIN_MINOR) return `${V1_PACKAGE} ${version}`;
+  if (generation.inRange(major, minor)) return `${pkg} ${version}`;
   if (!warned.has(packageDir)) {
     warned.add(packageDir);
     log.warn(
-      `${V1_PACKAGE} ${String(version).slice(0, 40)} at ${packageDir} is outside ` +
-        `the supported range ${V1_SUPPORTED_VERSIONS.join(" ")}; its requests are not traced`,
+      `${pkg} ${version.slice(0, 40)} at ${packageDir} is outside the supported range ` +
+        `${generation.supportedRange}; its requests are not traced`,
     );
   }
   return undefined;

@@ -1,9 +1,9 @@
 import { ProxyTracerProvider, trace } from "@opentelemetry/api";
 import { getBooleanFromEnv } from "@opentelemetry/core";
 import { NodeSDK } from "@opentelemetry/sdk-node";
+import { installStderrDiagLogger } from "../diag-logger.js";
 import { McpInstrumentation } from "../instrumentation.js";
 import { registerLog } from "../log.js";
-import { installStderrDiagLogger } from "./diag-logger.js";
 import { flushOnExit } from "./flush-on-exit.js";
 import { unsupportedNodeMessage } from "./node-version.js";
 import { planFromEnv, withEnv } from "./plan.js";

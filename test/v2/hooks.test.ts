@@ -4,8 +4,8 @@ import * as serverEsm from "@modelcontextprotocol/server";
 import { SpanKind } from "@opentelemetry/api";
 import { isWrapped } from "@opentelemetry/instrumentation";
 import { describe, expect, it } from "vitest";
+import { clientPrototypeOf, protocolOf } from "../../src/reach/generations.js";
 import { requestInfoOf } from "../../src/request-info.js";
-import { patchV2Root, protocolOf } from "../../src/sdk-v2.js";
 import { mcpSpans, setupTracing } from "../helpers/tracing.js";
 import { buildV2Server, connectV2InMemory, withNotifyTool } from "./helpers.js";
 
@@ -39,15 +39,15 @@ describe("SDK v2: four Protocol classes, each reached through its package's root
     expect(isWrapped(clientCjs.Client.prototype.listen)).toBe(true);
   });
 
-  it("patchV2Root (the loader hook's entry point) finds Protocol, or the base class of Server", () => {
-    const handed: unknown[] = [];
-    const patcher = { patch: (exports: { Protocol: unknown }) => handed.push(exports.Protocol) };
-    patchV2Root(patcher, serverEsm);
-    patchV2Root(patcher, { Server: serverCjs.Server });
-    patchV2Root(patcher, clientCjs);
-    for (const junk of [null, undefined, 42, "x", {}, { Server: 1 }]) patchV2Root(patcher, junk);
+  it("protocolOf (what every reach path hands over) finds Protocol, or the base class of Server", () => {
+    const handed = [serverEsm, { Server: serverCjs.Server }, clientCjs].map(protocolOf);
     expect(handed).toEqual([serverEsm.Protocol, serverCjs.Protocol, clientCjs.Protocol]);
+    for (const junk of [null, undefined, 42, "x", {}, { Server: 1 }])
+      expect(protocolOf(junk)).toBeUndefined();
     expect(protocolOf({ Client: clientEsm.Client })).toBe(clientEsm.Protocol);
+    // The Client whose listen is wrapped: only one built on that very Protocol.
+    expect(clientPrototypeOf(clientCjs, clientCjs.Protocol)).toBe(clientCjs.Client.prototype);
+    expect(clientPrototypeOf(clientCjs, clientEsm.Protocol)).toBeUndefined();
   });
 
   it("disable() unwraps all of them; enable() patches them again", async () => {
