@@ -1,0 +1,114 @@
+/*
+ * disable() leaves the SDK as it found it: every member this package patched is the SDK's own
+ * again (the Protocol's methods, and on live connections `transport.send`, `_enqueueTaskMessage`
+ * and an awaited request's `_responseHandlers` entry), and nothing makes a span any more.
+ * enable() then traces the same live connections again.
+ */
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import {
+  InMemoryTaskMessageQueue,
+  InMemoryTaskStore,
+} from "@modelcontextprotocol/sdk/experimental/tasks";
+import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { Protocol } from "@modelcontextprotocol/sdk/shared/protocol.js";
+import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
+import { isWrapped } from "@opentelemetry/instrumentation";
+import { afterAll, expect, it } from "vitest";
+import { mcpSpans, setupTracing, waitFor } from "./helpers/tracing.js";
+
+const { exporter, instrumentation } = setupTracing({ captureNotifications: true });
+afterAll(() => instrumentation.enable());
+
+const PROTOTYPE_MEMBERS = [
+  "_onrequest",
+  "_oncancel",
+  "_onclose",
+  "request",
+  "_onnotification",
+  "notification",
+] as const;
+
+/** A server with the SDK's experimental tasks, a tool that waits for `release`, and a client. */
+async function liveConnection() {
+  let release = () => {};
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const server = new McpServer(
+    { name: "live", version: "1" },
+    {
+      capabilities: { tools: {}, logging: {} },
+      taskStore: new InMemoryTaskStore(),
+      taskMessageQueue: new InMemoryTaskMessageQueue(),
+    },
+  );
+  server.registerTool("wait", {}, async () => {
+    await released;
+    return { content: [{ type: "text", text: "released" }] };
+  });
+  server.registerTool("quick", {}, async () => ({ content: [{ type: "text", text: "done" }] }));
+  const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
+  const client = new Client({ name: "c", version: "1" });
+  await Promise.all([server.connect(serverTransport), client.connect(clientTransport)]);
+  return { server, client, serverTransport, release };
+}
+
+it("after disable(), every patched member is the SDK's own again, and no span is made", async () => {
+  const prototype = Protocol.prototype as unknown as Record<string, unknown>;
+  expect(PROTOTYPE_MEMBERS.map((name) => isWrapped(prototype[name]))).toEqual(
+    PROTOTYPE_MEMBERS.map(() => true),
+  );
+  const { server, client, serverTransport, release } = await liveConnection();
+  expect(Object.hasOwn(serverTransport, "send")).toBe(true); // patched at the first request
+
+  // A task-related request: its protocol's _enqueueTaskMessage is patched.
+  await client.request(
+    {
+      method: "tools/call",
+      params: {
+        name: "quick",
+        arguments: {},
+        _meta: { "io.modelcontextprotocol/related-task": { taskId: "task-1" } },
+      },
+    } as never,
+    { parse: (value: unknown) => value } as never,
+    { timeout: 200 },
+  ).catch(() => {}); // its response is queued for tasks/result: the client times out
+  expect(Object.hasOwn(server.server, "_enqueueTaskMessage")).toBe(true);
+
+  // A request in flight: its _responseHandlers entry is ours; remember the SDK's own.
+  const handlers = (client as unknown as { _responseHandlers: Map<number, unknown> })
+    ._responseHandlers;
+  const sdkHandlers = new Map<number, unknown>();
+  const set = handlers.set;
+  handlers.set = function (this: Map<number, unknown>, id: number, handler: unknown) {
+    if (!sdkHandlers.has(id)) sdkHandlers.set(id, handler);
+    return set.call(this, id, handler);
+  };
+  const inFlight = client.callTool({ name: "wait", arguments: {} });
+  await waitFor(() => sdkHandlers.size === 1, "the request in flight");
+  const [id, sdkHandler] = [...sdkHandlers][0]!;
+  expect(handlers.get(id)).not.toBe(sdkHandler);
+
+  instrumentation.disable();
+  expect(PROTOTYPE_MEMBERS.filter((name) => isWrapped(prototype[name]))).toEqual([]);
+  expect(Object.hasOwn(serverTransport, "send")).toBe(false);
+  expect(serverTransport.send).toBe(InMemoryTransport.prototype.send);
+  expect(Object.hasOwn(server.server, "_enqueueTaskMessage")).toBe(false);
+  expect(handlers.get(id)).toBe(sdkHandler);
+
+  release();
+  await inFlight;
+  exporter.reset();
+  await client.callTool({ name: "quick", arguments: {} });
+  await server.server.sendLoggingMessage({ level: "info", data: "after disable" });
+  expect(exporter.getFinishedSpans()).toEqual([]);
+
+  // enable() traces the same live connection again.
+  instrumentation.enable();
+  await client.callTool({ name: "quick", arguments: {} });
+  await waitFor(() => mcpSpans(exporter).length === 1, "a SERVER span after enable()");
+  expect(mcpSpans(exporter)[0]!.name).toBe("tools/call quick");
+  await client.close();
+});
