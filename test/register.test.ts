@@ -100,6 +100,45 @@ describe("register never disturbs the stdio protocol", () => {
   );
 });
 
+describe("register never writes to stdout, whichever exporters it sets up", () => {
+  let api: FakeMcpcatApi;
+  beforeEach(async () => {
+    api = await new FakeMcpcatApi().start();
+  });
+  afterEach(async () => {
+    await api.close();
+  });
+
+  // Two paths the test above does not take: no trace exporter at all, and MCPCat alone.
+  it.each([
+    ["esm", "OTEL_TRACES_EXPORTER=none"],
+    ["cjs", "OTEL_TRACES_EXPORTER=none"],
+    ["esm", "only a project id for MCPCat"],
+    ["cjs", "only a project id for MCPCat"],
+  ] as const)("%s, %s: every stdout line is JSON-RPC", async (kind, how) => {
+    const env: Record<string, string> =
+      how === "OTEL_TRACES_EXPORTER=none"
+        ? {
+            OTEL_TRACES_EXPORTER: "none",
+            OTEL_METRICS_EXPORTER: "none",
+            OTEL_LOGS_EXPORTER: "none",
+          }
+        : { MCPCAT_PROJECT_ID: "proj_stdout", MCPCAT_API_URL: api.url };
+    const { child, out, exited } = spawnRaw(kind, env);
+    await initializeAndCallEcho(child, out);
+    send(child, { id: 2, method: "tools/list" });
+    await until(() => out.stdout.includes('"id":2'), "the tools/list response");
+    if (env.MCPCAT_PROJECT_ID) {
+      await until(() => api.events.some((e) => e.eventType === "mcp:tools/call"), "the event");
+    }
+    child.stdin.end();
+    expect(await exited).toEqual({ code: 0, signal: null });
+    const lines = out.stdout.split("\n").filter((line) => line !== "");
+    expect(lines).toHaveLength(3);
+    for (const line of lines) expect(JSON.parse(line)).toMatchObject({ jsonrpc: "2.0" });
+  });
+});
+
 describe("register with MCPCAT_PROJECT_ID", () => {
   let api: FakeMcpcatApi;
   beforeEach(async () => {
