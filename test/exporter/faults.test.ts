@@ -65,6 +65,22 @@ describe("MCPCat API faults", () => {
     expect(gap).toBeLessThan(2000);
   });
 
+  it("caps a Retry-After longer than maxBackoffMillis", async () => {
+    // The API asks for an hour: the exporter waits maxBackoffMillis (200 ms) and no longer.
+    api.script = (_body, attempt) =>
+      attempt === 1 ? { status: 429, headers: { "retry-after": "3600" } } : { status: 202 };
+    const exporter = exporterFor(api.url, {
+      initialBackoffMillis: 20,
+      maxBackoffMillis: 200,
+      maxConcurrentRequests: 1,
+    });
+    await run(exporter, 1);
+    expect(api.requests.map((r) => r.status)).toEqual([429, 202]);
+    const gap = api.requests[1]!.at - api.requests[0]!.at;
+    expect(gap).toBeGreaterThanOrEqual(150);
+    expect(gap).toBeLessThan(1500);
+  });
+
   it("does not retry a 400: drops, counts and reports it via diag", async () => {
     api.script = () => ({ status: 400, body: '{"detail":"bad event"}' });
     const exporter = exporterFor(api.url, fast);
