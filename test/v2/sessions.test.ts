@@ -118,6 +118,29 @@ describe("modern-era requests are session-less by construction", () => {
     await served.close();
   });
 
+  it("a modern-era stdio connection (serveStdio): the client's CLIENT spans carry no session id", async () => {
+    const [clientTransport, serverTransport] = ServerInMemory.createLinkedPair();
+    const served = serveStdio(() => buildV2Server(), { transport: serverTransport });
+    const client = v2Client("modern");
+    await client.connect(clientTransport);
+    await client.listTools();
+    await client.callTool({ name: "echo", arguments: { text: "a" } });
+    await client.close();
+    await served.close();
+    const sent = clientSpans(exporter);
+    expect(sent.map((span) => span.name)).toEqual(
+      expect.arrayContaining(["tools/list", "tools/call echo"]),
+    );
+    for (const span of sent) {
+      // Not HTTP, so a stateful view would invent a session id: the modern era has none.
+      expect(span.attributes[ATTR_MCP_SESSION_ID]).toBeUndefined();
+      expect(span.attributes[ATTR_MCP_PROTOCOL_VERSION]).toBe("2026-07-28");
+    }
+    // Its SERVER side agrees.
+    for (const span of mcpSpans(exporter))
+      expect(span.attributes[ATTR_MCP_SESSION_ID]).toBeUndefined();
+  });
+
   it("a modern envelope that is not what it should be: bounded, or ignored; the request still works", async () => {
     const { client, clientTransport } = await connectV2InMemory(buildV2Server());
     exporter.reset();
