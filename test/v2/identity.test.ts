@@ -10,7 +10,13 @@ import {
   MCPCAT_IDENTIFY_SPAN_NAME,
 } from "../../src/semconv.js";
 import { mcpSpans, setupTracing, spansNamed, waitFor } from "../helpers/tracing.js";
-import { connectV2Http, type Era, type HandlerServer, handlerOverHttp } from "./helpers.js";
+import {
+  connectV2Http,
+  type Era,
+  type HandlerServer,
+  handlerOverHttp,
+  sessionfulOverHttp,
+} from "./helpers.js";
 
 const seen: McpRequestExtra[] = [];
 const { exporter, instrumentation } = setupTracing();
@@ -109,4 +115,38 @@ describe("identify on SDK v2 gets v1's (request, extra) shape", () => {
       expect(JSON.stringify(span?.attributes)).not.toContain("tok-1");
     },
   );
+});
+
+describe("SDK v2 over a sessionful Streamable HTTP transport (one transport for the session)", () => {
+  it("the caller changes between requests of one session: each span has its own request's identity", async () => {
+    const sessionful = await sessionfulOverHttp();
+    try {
+      // One session, its requests sent with a header that changes between them.
+      const headers: Record<string, string> = { "x-user-id": "ada" };
+      const client = await connectV2Http(sessionful.url, "legacy", { headers });
+      const sessionId = (client.transport as { sessionId?: string }).sessionId;
+      expect(sessionId).toBeDefined();
+      exporter.reset();
+      for (const user of ["ada", "grace", "ada", "linus"]) {
+        headers["x-user-id"] = user;
+        await client.callTool({ name: "echo", arguments: { text: user } });
+      }
+      await client.close();
+      await waitFor(() => mcpSpans(exporter).length === 4, "four SERVER spans");
+      const spans = mcpSpans(exporter);
+      expect(new Set(spans.map((span) => span.attributes[ATTR_MCP_SESSION_ID])).size).toBe(1);
+      for (const span of spans) {
+        const text = JSON.parse(String(span.attributes[ATTR_GEN_AI_TOOL_CALL_ARGUMENTS])).text;
+        expect(span.attributes[ATTR_USER_ID]).toBe(text);
+      }
+      // One identify span per change of the session's identity (ada was already its identity).
+      expect(
+        spansNamed(exporter, MCPCAT_IDENTIFY_SPAN_NAME).map(
+          (span) => span.attributes[ATTR_USER_ID],
+        ),
+      ).toEqual(["grace", "ada", "linus"]);
+    } finally {
+      await sessionful.close();
+    }
+  });
 });
