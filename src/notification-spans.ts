@@ -33,12 +33,8 @@ export class NotificationTracer {
 
   /** A notification arrived: a SERVER span, the active context while its handler is dispatched. */
   received(protocol: ProtocolLike, notification: McpNotification, runOriginal: () => void): void {
-    const transport = protocol._transport;
-    if (
-      !this.deps.options.config.captureNotifications ||
-      !transport ||
-      !isNotification(notification)
-    ) {
+    const transport = this.tracedOn(protocol, notification);
+    if (!transport) {
       runOriginal();
       return;
     }
@@ -69,14 +65,8 @@ export class NotificationTracer {
     notification: McpNotification,
     runOriginal: (notification: McpNotification) => Promise<void>,
   ): Promise<void> {
-    const transport = protocol._transport;
-    if (
-      !this.deps.options.config.captureNotifications ||
-      !transport ||
-      !isNotification(notification)
-    ) {
-      return runOriginal(notification);
-    }
+    const transport = this.tracedOn(protocol, notification);
+    if (!transport) return runOriginal(notification);
     let life: SpanLife;
     let spanContext: Context;
     let outgoing = notification;
@@ -97,6 +87,13 @@ export class NotificationTracer {
       (error: unknown) => endFailed(life, error),
     );
     return pending;
+  }
+
+  /** The connection's transport when this notification gets a span (`captureNotifications`). */
+  private tracedOn(protocol: ProtocolLike, notification: unknown): TransportLike | undefined {
+    const captured = this.deps.options.config.captureNotifications;
+    const method = (notification as McpNotification | undefined)?.method;
+    return captured && typeof method === "string" ? protocol._transport : undefined;
   }
 
   private start(
@@ -138,8 +135,4 @@ function endFailed(life: SpanLife, error: unknown): void {
     if (message !== undefined) life.span.setStatus({ code: SpanStatusCode.ERROR, message });
   });
   life.endWhenSettled();
-}
-
-function isNotification(value: unknown): value is McpNotification {
-  return typeof (value as McpNotification | undefined)?.method === "string";
 }

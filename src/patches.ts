@@ -57,16 +57,17 @@ export class Patches {
     name: K,
     value: T[K],
   ): () => void {
-    const own = Object.hasOwn(target, name);
-    this.hold(target, name, { original: target[name], value, own });
-    target[name] = value;
+    const held = { original: target[name], value, own: Object.hasOwn(target, name) };
+    target[name] = value; // first: a frozen target throws, and nothing is recorded
+    this.hold(target, name, held);
     return () => this.undo(target, name);
   }
 
   /** Sets a `Map` entry to `value` until the returned function or `undoAll` undoes it. */
   replaceEntry<K, V>(map: Map<K, V>, key: K, value: V): () => void {
-    this.hold(map, key, { original: map.get(key), value, own: map.has(key) });
+    const held = { original: map.get(key), value, own: map.has(key) };
     map.set(key, value);
+    this.hold(map, key, held);
     return () => this.undo(map, key);
   }
 

@@ -12,7 +12,6 @@ import {
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { Protocol } from "@modelcontextprotocol/sdk/shared/protocol.js";
-import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import { isWrapped } from "@opentelemetry/instrumentation";
 import { afterAll, expect, it } from "vitest";
 import { mcpSpans, setupTracing, waitFor } from "./helpers/tracing.js";
@@ -63,18 +62,20 @@ it("after disable(), every patched member is the SDK's own again, and no span is
   expect(Object.hasOwn(serverTransport, "send")).toBe(true); // patched at the first request
 
   // A task-related request: its protocol's _enqueueTaskMessage is patched.
-  await client.request(
-    {
-      method: "tools/call",
-      params: {
-        name: "quick",
-        arguments: {},
-        _meta: { "io.modelcontextprotocol/related-task": { taskId: "task-1" } },
-      },
-    } as never,
-    { parse: (value: unknown) => value } as never,
-    { timeout: 200 },
-  ).catch(() => {}); // its response is queued for tasks/result: the client times out
+  await client
+    .request(
+      {
+        method: "tools/call",
+        params: {
+          name: "quick",
+          arguments: {},
+          _meta: { "io.modelcontextprotocol/related-task": { taskId: "task-1" } },
+        },
+      } as never,
+      { parse: (value: unknown) => value } as never,
+      { timeout: 200 },
+    )
+    .catch(() => {}); // its response is queued for tasks/result: the client times out
   expect(Object.hasOwn(server.server, "_enqueueTaskMessage")).toBe(true);
 
   // A request in flight: its _responseHandlers entry is ours; remember the SDK's own.

@@ -3,9 +3,9 @@
  * by test/reach.test.ts and the compatibility suite (test/compat).
  */
 import { describe, expect, it } from "vitest";
+import { HOOK_TARGETS, targetOf } from "../src/reach/generations.js";
 import { HOOK_SLOT_KEY } from "../src/reach/hook-slot.js";
 import { appendNotifier, localNameOf } from "../src/reach/hook-source.js";
-import { HOOK_TARGETS, targetOf } from "../src/reach/hook-targets.js";
 
 describe("targetOf", () => {
   const base = "file:///app/node_modules/@modelcontextprotocol";

@@ -2,8 +2,9 @@
  * The one table of MCP TypeScript SDK generations: for each, which packages and versions, which
  * files hold its `Protocol` (and where a loader hook, `require.cache` or a resolution finds them),
  * and which `Protocol` methods carry its requests and notifications. Everything that reaches the
- * SDK (src/reach/sdk-reach.ts, the loader hook's targets) and everything that patches it
- * (src/instrumentation.ts) reads this table; a new generation is one more entry.
+ * SDK (src/reach/sdk-reach.ts, the loader hook) and everything that patches it
+ * (src/instrumentation.ts) reads this table; a new generation, or a new kind of target, is one
+ * more entry.
  *
  * v1 (`@modelcontextprotocol/sdk` 1.x) ships two `Protocol` classes (dist/cjs and dist/esm) and
  * no `main`: it is found by its protocol files. v2 (`@modelcontextprotocol/server`, `/client`
@@ -136,4 +137,21 @@ export function clientPrototypeOf(moduleExports: unknown, protocol: unknown): ob
   if (typeof prototype !== "object" || prototype === null) return undefined;
   const base = (protocol as { prototype?: unknown } | undefined)?.prototype;
   return Object.getPrototypeOf(prototype) === base ? prototype : undefined;
+}
+
+/** Cheap first test of the loader hook: every target lives under this scope. */
+export const TARGET_SCOPE = "/@modelcontextprotocol/";
+
+/** Every generation's targets: the files the loader hook watches. */
+export const HOOK_TARGETS: readonly HookTarget[] = GENERATIONS.flatMap((g) => g.targets);
+
+/** The target a module URL belongs to, and in which build; undefined for every other module. */
+export function targetOf(url: string): { target: HookTarget; esm: boolean } | undefined {
+  if (!url.includes(TARGET_SCOPE)) return undefined;
+  const bare = url.replace(/[?#].*$/, "");
+  for (const target of HOOK_TARGETS) {
+    if (target.esm.test(bare)) return { target, esm: true };
+    if (target.cjs.test(bare)) return { target, esm: false };
+  }
+  return undefined;
 }

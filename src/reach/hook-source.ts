@@ -7,8 +7,9 @@
  * simpler, but Node 22 cannot `require()` an ES module that imports itself ("request for … is
  * not in cache"), so it is only the fallback when an export's local name cannot be found.
  */
+
+import type { HookTarget } from "./generations.js";
 import { HOOK_SLOT_KEY } from "./hook-slot.js";
-import type { HookTarget } from "./hook-targets.js";
 
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 

@@ -12,9 +12,9 @@
  */
 import * as nodeModule from "node:module";
 import { log } from "../log.js";
+import { targetOf } from "./generations.js";
 import { hookSlot, type TargetHandler } from "./hook-slot.js";
 import { appendNotifier } from "./hook-source.js";
-import { targetOf } from "./hook-targets.js";
 
 export type { TargetHandler } from "./hook-slot.js";
 

@@ -1,16 +1,10 @@
 /*
- * The one way this package reaches the SDK. For each generation of src/reach/generations.ts,
- * every copy of its `Protocol` module is handed to one function, `patch(generation, exports,
- * release)`, by whichever path sees it first; patching is idempotent (a prototype is patched at
- * most once). Three paths, each kept because a test fails without it:
- *  1. the loader hook (src/reach/loader-hook.ts): every copy loaded after it is in place, ESM or
- *     CommonJS, wherever it is installed (test/reach.test.ts, test/compat);
- *  2. at `enable()`, `require.cache`: CommonJS copies required before (test/processes.test.ts,
- *     "CommonJS, SDK required first");
- *  3. at `enable()`, the ESM build of each copy resolvable from the app (cwd) and from this
- *     package, loaded with `require()`: it is the very module the app's `import` got
- *     (test/processes.test.ts, static import; every vitest suite imports the SDK first).
- * A copy outside its generation's range gets one diag warning naming it, and is left alone.
+ * The one way this package reaches the SDK: for each generation of src/reach/generations.ts,
+ * every copy of its `Protocol` module is handed to one `patch` function (idempotent) by whichever
+ * of three paths sees it first. Each path is kept because a test fails without it (docs/reach.md):
+ * the loader hook (copies loaded later, anywhere), `require.cache` (CommonJS required before) and
+ * the ESM build resolvable from the app, loaded with `require()` (ESM imported before). A copy
+ * outside its generation's range gets one diag warning naming it, and is left alone.
  */
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -64,7 +58,7 @@ export function reachSdk(patch: PatchModule): () => void {
   };
 }
 
-/** Paths 2 and 3: modules already required, and the ESM ones this process would import. */
+/** Modules already required, and the ESM ones this process imported or would import. */
 function patchLoaded(generation: Generation, patch: PatchModule): void {
   for (const [file, entry] of Object.entries(createRequire(SELF).cache)) {
     if (!entry?.exports || !generation.cachedFile.test(file)) continue;
