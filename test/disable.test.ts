@@ -113,3 +113,41 @@ it("after disable(), every patched member is the SDK's own again, and no span is
   expect(mcpSpans(exporter)[0]!.name).toBe("tools/call quick");
   await client.close();
 });
+
+it("disable() leaves alone a member the app replaced after us, and a transport whose send is read-only is traced to its close", async () => {
+  instrumentation.enable();
+  const { server, client, serverTransport, release } = await liveConnection();
+  release();
+  // The app wraps the transport's send after we did: disable() must not undo the app's wrapper.
+  const ours = serverTransport.send;
+  const appSend = function send(this: unknown, ...args: Parameters<typeof ours>) {
+    return ours.apply(this, args);
+  };
+  serverTransport.send = appSend;
+  instrumentation.disable();
+  expect(serverTransport.send).toBe(appSend);
+  instrumentation.enable();
+  await client.close();
+  await server.close();
+
+  // A transport whose send cannot be replaced: no throw, and its span ends at close.
+  exporter.reset();
+  const [clientTransport, frozen] = InMemoryTransport.createLinkedPair();
+  const other = new McpServer({ name: "frozen", version: "1" }, { capabilities: { tools: {} } });
+  other.registerTool("quick", {}, async () => ({ content: [{ type: "text", text: "done" }] }));
+  await other.connect(frozen);
+  Object.defineProperty(frozen, "send", { value: frozen.send, writable: false });
+  const raw: unknown[] = [];
+  clientTransport.onmessage = (message) => void raw.push(message);
+  await clientTransport.start();
+  await clientTransport.send({
+    jsonrpc: "2.0",
+    id: 1,
+    method: "tools/call",
+    params: { name: "quick", arguments: {} },
+  });
+  await waitFor(() => raw.length === 1, "the answer");
+  await clientTransport.close();
+  await waitFor(() => mcpSpans(exporter).length === 1, "the span, ended at close");
+  expect(mcpSpans(exporter)[0]!.status.message).toMatch(/connection closed/);
+});
