@@ -51,7 +51,7 @@ export function requestAttributes(
   peers: Peers,
   protocolVersion: string | undefined,
 ): Attributes {
-  const attributes = notificationAttributes(request.method, undefined, state, protocolVersion);
+  const attributes = messageAttributes(request.method, undefined, state, protocolVersion);
   if (request.id !== null && request.id !== undefined) {
     // Bounded: a client chooses its ids (and so their length).
     attributes[ATTR_JSONRPC_REQUEST_ID] = truncate(String(request.id), MAX_NAME_LENGTH);
@@ -70,7 +70,7 @@ export function requestAttributes(
 }
 
 /** What every MCP message's span starts with (a notification's: only these). */
-export function notificationAttributes(
+export function messageAttributes(
   method: string,
   sessionId: string | undefined,
   state: ConnectionState,

@@ -12,7 +12,7 @@ import {
   SpanStatusCode,
   trace,
 } from "@opentelemetry/api";
-import { notificationAttributes, spanNameOf } from "./attributes.js";
+import { messageAttributes, spanNameOf } from "./attributes.js";
 import { sessionIdOf } from "./connection.js";
 import { MAX_ERROR_MESSAGE_LENGTH } from "./content.js";
 import type { McpNotification, ProtocolLike, TransportLike } from "./internal-types.js";
@@ -106,7 +106,7 @@ export class NotificationTracer {
   ): SpanLife {
     const options = this.deps.options;
     const view = requestView(protocol, transport, notification, options, "notification");
-    const attributes = notificationAttributes(
+    const attributes = messageAttributes(
       notification.method,
       sessionIdOf(view.connection, transport, options.sessionIdHashKey),
       view.connection,
