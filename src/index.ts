@@ -1,4 +1,5 @@
 export type * from "./config.js";
+export { publishCustomEvent } from "./custom-event.js";
 export type { MCPCatEvent, SpanToEventOptions } from "./exporter/event.js";
 export { AgentCatExporter, MCPCatExporter } from "./exporter/mcpcat-exporter.js";
 export type {

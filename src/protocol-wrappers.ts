@@ -31,8 +31,9 @@ export function tracedV1OnRequest(
   watchAbort: boolean,
 ): OnRequest {
   return function _onrequest(this: ProtocolLike, request: McpRequest, extra?: unknown) {
-    requests.handle(this, request, extra, () => {
-      original.call(this, request, extra);
+    // `sent`: the request as the server should see it (`toolCallContext` takes `context` out).
+    requests.handle(this, request, extra, (sent = request) => {
+      original.call(this, sent, extra);
       if (watchAbort) endOnAbort(this, request, requests);
     });
   };
@@ -41,7 +42,9 @@ export function tracedV1OnRequest(
 /** `_onrequest` of SDK v2: its `extra` in v1's shape, and requests its era drops settled. */
 export function tracedV2OnRequest(original: OnRequest, requests: ServerRequestTracer): OnRequest {
   return function _onrequest(this: ProtocolLike, request: McpRequest, extra?: unknown) {
-    requests.handle(this, request, v1ShapedExtra(extra), () => original.call(this, request, extra));
+    requests.handle(this, request, v1ShapedExtra(extra), (sent = request) =>
+      original.call(this, sent, extra),
+    );
     requests.settleDropped(this, request);
   };
 }

@@ -169,6 +169,25 @@ export class RequestSpan implements Outcome, TrackedRequest {
     this.waitLabels.push(label);
   }
 
+  /**
+   * Resolves once the async work the span waits for so far (identify, redaction) has settled,
+   * or its deadline has passed: what a custom event of this request waits for, to carry the
+   * caller's identity. Never rejects.
+   */
+  settled(): Promise<void> {
+    const waits = this.waits;
+    if (!waits) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, Math.max(0, this.deadline - performance.now()));
+      timer.unref?.();
+      const done = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      Promise.all(waits).then(done, done);
+    });
+  }
+
   /** Records what was sent back (SERVER) or received (CLIENT), then ends the span (once pending work settles). */
   endWithResponse(response: JsonRpcResponse): void {
     if (this.ended) return;
