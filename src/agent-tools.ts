@@ -53,8 +53,9 @@ function ownToolsOf(protocol: ProtocolLike): OwnTools {
 }
 
 /**
- * Runs the SDK's own `_onrequest` (`runOriginal`) for `request`, changed as the options ask.
- * Requests other than `tools/list` and `tools/call` pass untouched.
+ * Runs the SDK's own `_onrequest` (`runOriginal`) for `request`, changed as the options ask,
+ * exactly once. Requests other than `tools/list` and `tools/call` pass untouched; a request
+ * that cannot be read passes untouched too (said so).
  */
 export function runWithAgentTools(
   protocol: ProtocolLike,
@@ -62,31 +63,40 @@ export function runWithAgentTools(
   agentTools: AgentTools,
   runOriginal: (sent?: McpRequest) => void,
 ): void {
+  let run: () => void = runOriginal;
+  try {
+    run = planFor(protocol as WithHandlers, request, agentTools, runOriginal);
+  } catch (error) {
+    log.warn(`${request.method} is served unchanged: it could not be read`, error);
+  }
+  run();
+}
+
+function planFor(
+  protocol: WithHandlers,
+  request: McpRequest,
+  agentTools: AgentTools,
+  runOriginal: (sent?: McpRequest) => void,
+): () => void {
   if (request.method === "tools/list") {
-    withHandler(protocol as WithHandlers, "tools/list", runOriginal, (list) => {
-      return async (listRequest, extra) =>
-        extendToolList(protocol, agentTools, await list!(listRequest, extra));
-    });
-    return;
+    const extend =
+      (list: Handler): Handler =>
+      async (listRequest, extra) =>
+        extendToolList(protocol, agentTools, await list(listRequest, extra));
+    return () => withHandler(protocol, "tools/list", runOriginal, (list) => list && extend(list));
   }
-  if (request.method !== "tools/call") {
-    runOriginal();
-    return;
-  }
+  if (request.method !== "tools/call") return runOriginal;
   const name = request.params?.name;
   const own = typeof name === "string" ? ownToolsByServer.get(serverKey(protocol)) : undefined;
   if (agentTools.reportMissing && name === GET_MORE_TOOLS && !own?.ownGetMoreTools) {
-    withHandler(
-      protocol as WithHandlers,
-      "tools/call",
-      runOriginal,
-      () => async () => getMoreToolsResult(),
-    );
-  } else if (agentTools.contextDescription !== undefined && !own?.ownContext.has(name as string)) {
-    runOriginal(withoutContextArgument(request));
-  } else {
-    runOriginal();
+    const answer: Handler = async () => getMoreToolsResult();
+    return () => withHandler(protocol, "tools/call", runOriginal, () => answer);
   }
+  if (agentTools.contextDescription !== undefined && !own?.ownContext.has(name as string)) {
+    const sent = withoutContextArgument(request);
+    return () => runOriginal(sent);
+  }
+  return runOriginal;
 }
 
 /**
@@ -101,15 +111,9 @@ function withHandler(
   replace: (original: Handler | undefined) => Handler | undefined,
 ): void {
   const handlers = protocol._requestHandlers;
-  const original = handlers instanceof Map ? handlers.get(method) : undefined;
-  const replacement = handlers instanceof Map ? replace(original) : undefined;
-  if (method === "tools/list" && original === undefined) {
-    // A server without tools answers as it would: not ours to offer any.
-    runOriginal();
-    return;
-  }
+  const replacement = handlers instanceof Map ? replace(handlers.get(method)) : undefined;
   if (!replacement || !(handlers instanceof Map)) {
-    log.debug(`this SDK has no handler table; ${method} is served unchanged`);
+    // No handler to wrap (a server without tools), or an SDK without a handler table.
     runOriginal();
     return;
   }

@@ -96,11 +96,6 @@ function record(data: CustomEventData): void {
   const endTime = Date.now();
   const duration = durationOf(read(data, "duration"));
   const parent = context.active();
-  const span = tracer.startSpan(
-    MCPCAT_CUSTOM_SPAN_NAME,
-    { kind: SpanKind.INTERNAL, startTime: endTime - (duration ?? 0) },
-    parent,
-  );
   const attributes: Attributes = {};
   const exception: Attributes = {};
   const waits: Promise<void>[] = [];
@@ -129,15 +124,16 @@ function record(data: CustomEventData): void {
   const error = read(data, "error");
   const failed = read(data, "isError") === true || (error !== undefined && error !== null);
   if (failed) putError(collect(exception), error);
-  const request = requestSpanIn(parent);
-  const settle = Promise.all([
-    waitAtMost(Promise.all(waits), options.asyncWorkTimeoutMs),
-    request?.settled(),
-  ]);
-  settle.then(
-    () => finish(span, attributes, exception, failed, request, endTime),
-    (reason) => log.warn("publishCustomEvent: the event could not be recorded", reason),
+  // Started once the fields are read: input that throws leaves no span open behind it.
+  const span = tracer.startSpan(
+    MCPCAT_CUSTOM_SPAN_NAME,
+    { kind: SpanKind.INTERNAL, startTime: endTime - (duration ?? 0) },
+    parent,
   );
+  const request = requestSpanIn(parent);
+  Promise.all([waitAtMost(Promise.all(waits), options.asyncWorkTimeoutMs), request?.settled()])
+    .then(() => finish(span, attributes, exception, failed, request, endTime))
+    .catch((reason) => log.warn("publishCustomEvent: the event could not be recorded", reason));
 }
 
 /** Sets what settled on the span (and the request's caller and session), then ends it. */

@@ -77,7 +77,7 @@ describe("the README's AgentCat mapping", () => {
     // redactEvent dropped the admin tool's event.
     expect(api.events.filter((e) => e.resourceName === "admin")).toEqual([]);
     expect(api.events.every((e) => e.projectId === "proj_readme")).toBe(true);
-    const custom = api.events.find((e) => e.eventType === "agentcat:custom")!;
+    const custom = api.events.find((e) => String(e.eventType) === "agentcat:custom")!;
     expect(custom.identifyActorGivenId).toBe("anonymous");
     expect(custom.sessionId).toEqual(expect.any(String));
   });
