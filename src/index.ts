@@ -6,6 +6,7 @@ export type {
   ApiVocabulary,
   MCPCatExporterOptions,
   MCPCatExporterStats,
+  RedactEvent,
 } from "./exporter/options.js";
 export { spanToEvent } from "./exporter/span-to-event.js";
 export { McpInstrumentation } from "./instrumentation.js";
