@@ -1,3 +1,5 @@
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { SpanKind, SpanStatusCode } from "@opentelemetry/api";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace";
 import { afterEach, describe, expect, it } from "vitest";
@@ -11,6 +13,7 @@ import {
   ATTR_USER_ID,
   MCPCAT_CUSTOM_SPAN_NAME,
 } from "../src/semconv.js";
+import { cleanEnv, FIXTURES, ROOT } from "./helpers/child.js";
 import { captureDiag } from "./helpers/diag.js";
 import { FakeMcpcatApi } from "./helpers/fake-mcpcat-api.js";
 import { httpClient, statelessServer } from "./helpers/http.js";
@@ -139,6 +142,34 @@ describe("publishCustomEvent inside a request", () => {
     expect(customSpans()[0]!.attributes[ATTR_MCP_SESSION_ID]).toBeUndefined();
     const [event] = await sendToApi(customSpans());
     expect(event!.sessionId).toBeNull();
+  });
+});
+
+describe("publishCustomEvent under register", () => {
+  it("the app's copy of the function finds the request of register's own bundle", async () => {
+    const api = await new FakeMcpcatApi().start();
+    try {
+      const transport = new StdioClientTransport({
+        command: process.execPath,
+        args: ["--import", "mcpcat-otel/register", `${FIXTURES}agentcat-server.mjs`],
+        cwd: ROOT,
+        env: cleanEnv({ AGENTCAT_PROJECT_ID: "proj_register", AGENTCAT_API_URL: api.url }),
+        stderr: "pipe",
+      });
+      const client = new Client({ name: "register-custom", version: "1.0.0" });
+      await client.connect(transport);
+      await client.callTool({ name: "echo", arguments: { text: "via register" } });
+      await client.close();
+      await api.waitForAccepted(3);
+      expect(api.violations).toEqual([]);
+      const echo = api.events.find((e) => e.resourceName === "echo")!;
+      const custom = api.events.find((e) => String(e.eventType) === "agentcat:custom")!;
+      expect(custom).toMatchObject({ resourceName: "echoed", userIntent: "echoed via register" });
+      expect(custom.sessionId).toEqual(echo.sessionId);
+      expect(custom.clientName).toBe("register-custom");
+    } finally {
+      await api.close();
+    }
   });
 });
 
