@@ -67,7 +67,7 @@ export function runWithAgentTools(
   try {
     run = planFor(protocol as WithHandlers, request, agentTools, runOriginal);
   } catch (error) {
-    log.warn(`${request.method} is served unchanged: it could not be read`, error);
+    log.warn("a request is served unchanged: it could not be read", error);
   }
   run();
 }

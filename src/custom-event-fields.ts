@@ -15,7 +15,7 @@ import {
 import { log } from "./log.js";
 import { ATTR_MCPCAT_TAG_PREFIX } from "./semconv.js";
 
-/** The longest `duration` taken (a day): beyond it the span would start in another era. */
+/** The longest `duration` taken (a day): a longer one is cut to it. */
 const MAX_DURATION_MS = 86_400_000;
 
 /** Records `text` under `key`, redacted and cut to `max`. */
