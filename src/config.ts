@@ -115,8 +115,52 @@ export interface McpInstrumentationConfig extends InstrumentationConfig {
    * measured in the operation duration metrics, and make no MCPCat event.
    */
   captureNotifications?: boolean;
+  /**
+   * Ask every tool call for its intent, as AgentCat's SDK does (`enableToolCallContext`, on by
+   * default there): each tool in a `tools/list` result gets a required string property
+   * `context` in its `inputSchema`, whose description asks the model why it calls the tool.
+   * On `tools/call`, `arguments.context` is recorded as `mcpcat.user_intent` (redacted) and
+   * taken out of the arguments before the tool's handler and validation see them. Skipped for
+   * a tool that declares its own `context` and for a schema with `oneOf`/`allOf`/`anyOf` at
+   * the top. `true`, or `{ description }` for your own wording. Off by default: it changes
+   * what clients see. Default: `MCPCAT_TOOL_CALL_CONTEXT`, else off.
+   */
+  toolCallContext?: boolean | { description?: string };
+  /**
+   * Offer a tool `get_more_tools` (one required string `context`: the caller's goal and what
+   * tool would help), as AgentCat's SDK does (`enableReportMissing`, on by default there). A
+   * call is answered by this package with a short text and traced like any tool call, its
+   * `context` as `mcpcat.user_intent`. Off by default: it changes what clients see. Default:
+   * `MCPCAT_REPORT_MISSING`, else off.
+   */
+  reportMissing?: boolean;
   /** Called when a request's span starts, with the span active. */
   requestHook?: (span: Span, info: McpRequestHookInfo) => void;
   /** Called before a request's span ends, with what was sent back. */
   responseHook?: (span: Span, info: McpResponseHookInfo) => void;
+}
+
+/**
+ * A custom event, as {@link publishCustomEvent} takes it: the fields of AgentCat's own
+ * `publishCustomEvent` data. Every field is optional.
+ */
+export interface CustomEventData {
+  /** What the event is about (a name, like a tool's): the event's `resourceName`. */
+  resourceName?: string;
+  /** Any JSON value: the event's `parameters`. */
+  parameters?: unknown;
+  /** Any JSON value: the event's `response`. */
+  response?: unknown;
+  /** Free text: the event's `userIntent` (and `mcpcat.user_intent` on the span). */
+  message?: string;
+  /** How long what it reports took, in milliseconds: the span starts that long before now. */
+  duration?: number;
+  /** Marks the event as an error (also implied by `error`). */
+  isError?: boolean;
+  /** The error: a string, an `Error`, or `{ message, type, stack }`. */
+  error?: unknown;
+  /** String tags: the event's `tags` (`mcpcat.tag.<key>`). */
+  tags?: Record<string, string>;
+  /** Any JSON object: the event's `properties`. */
+  properties?: Record<string, unknown>;
 }

@@ -10,6 +10,8 @@ export const ENV = {
   agentcatApiUrl: "AGENTCAT_API_URL",
   apiUrl: "MCPCAT_API_URL",
   captureContent: "MCPCAT_CAPTURE_CONTENT",
+  toolCallContext: "MCPCAT_TOOL_CALL_CONTEXT",
+  reportMissing: "MCPCAT_REPORT_MISSING",
 } as const;
 
 /** The project id from the environment: `AGENTCAT_PROJECT_ID`, else `MCPCAT_PROJECT_ID`. */

@@ -1,4 +1,5 @@
 export type * from "./config.js";
+export { publishCustomEvent } from "./custom-event.js";
 export { diagToStderr } from "./diag-logger.js";
 export type { MCPCatEvent, SpanToEventOptions } from "./exporter/event.js";
 export { AgentCatExporter, MCPCatExporter } from "./exporter/mcpcat-exporter.js";
@@ -6,6 +7,7 @@ export type {
   ApiVocabulary,
   MCPCatExporterOptions,
   MCPCatExporterStats,
+  RedactEvent,
 } from "./exporter/options.js";
 export { spanToEvent } from "./exporter/span-to-event.js";
 export { McpInstrumentation } from "./instrumentation.js";

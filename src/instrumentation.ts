@@ -1,6 +1,7 @@
 import { InstrumentationBase, isWrapped } from "@opentelemetry/instrumentation";
 import { ClientRequestTracer } from "./client-request.js";
 import type { McpInstrumentationConfig } from "./config.js";
+import { bindCustomEvents } from "./custom-event.js";
 import type { ProtocolPrototype, ResolvedOptions } from "./internal-types.js";
 import { McpMetrics } from "./metrics.js";
 import { NotificationTracer } from "./notification-spans.js";
@@ -60,6 +61,10 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
 
   constructor(config: McpInstrumentationConfig = {}) {
     super(PACKAGE_NAME, PACKAGE_VERSION, config);
+    bindCustomEvents(
+      () => this.tracer,
+      () => this._resolved,
+    );
   }
 
   override setConfig(config: McpInstrumentationConfig = {}): void {

@@ -111,4 +111,13 @@ export interface ResolvedOptions {
   readonly asyncWorkTimeoutMs: number;
   /** Key of the `mcp.session.id` hash; `undefined` when raw ids are exported. */
   readonly sessionIdHashKey: string | undefined;
+  /** `toolCallContext` and `reportMissing`; `undefined` when both are off (the request path skips them). */
+  readonly agentTools: AgentTools | undefined;
+}
+
+/** What `toolCallContext` and `reportMissing` ask of the request path, resolved. */
+export interface AgentTools {
+  /** The `context` property's description; `undefined` when `toolCallContext` is off. */
+  readonly contextDescription: string | undefined;
+  readonly reportMissing: boolean;
 }

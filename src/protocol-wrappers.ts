@@ -34,8 +34,9 @@ export function tracedOnRequest(
 ): OnRequest {
   const { watchAbort, webExtra, dropsByEra } = how;
   return function _onrequest(this: ProtocolLike, request: McpRequest, extra?: unknown) {
-    requests.handle(this, request, webExtra ? v1ShapedExtra(extra) : extra, () => {
-      original.call(this, request, extra);
+    // `sent`: the request as the server should see it (`toolCallContext` takes `context` out).
+    requests.handle(this, request, webExtra ? v1ShapedExtra(extra) : extra, (sent = request) => {
+      original.call(this, sent, extra);
       if (watchAbort) endOnAbort(this, request, requests);
     });
     if (dropsByEra) requests.settleDropped(this, request);

@@ -5,8 +5,9 @@ import { randomBytes } from "node:crypto";
 import type { McpInstrumentationConfig } from "./config.js";
 import { DEFAULT_MAX_CONTENT_LENGTH } from "./content.js";
 import { ENV, readBooleanEnv } from "./env.js";
-import type { ResolvedOptions } from "./internal-types.js";
+import type { AgentTools, ResolvedOptions } from "./internal-types.js";
 import { log } from "./log.js";
+import { contextDescriptionOf } from "./tool-call-context.js";
 
 /** Default of `identifyTimeoutMs`: how long a span waits for `identify` and an async `redact`. */
 export const DEFAULT_ASYNC_WORK_TIMEOUT_MS = 1000;
@@ -19,6 +20,18 @@ export function resolveOptions(config: McpInstrumentationConfig): ResolvedOption
     maxContentLength: positiveOr(config.maxContentLength, DEFAULT_MAX_CONTENT_LENGTH),
     asyncWorkTimeoutMs: positiveOr(config.identifyTimeoutMs, DEFAULT_ASYNC_WORK_TIMEOUT_MS),
     sessionIdHashKey: config.sessionIdExport === "raw" ? undefined : sessionIdKeyOf(config),
+    agentTools: agentToolsOf(config),
+  };
+}
+
+/** `toolCallContext` and `reportMissing`, each else its variable; `undefined` when both are off. */
+function agentToolsOf(config: McpInstrumentationConfig): AgentTools | undefined {
+  const context = config.toolCallContext ?? readBooleanEnv(ENV.toolCallContext) ?? false;
+  const reportMissing = (config.reportMissing ?? readBooleanEnv(ENV.reportMissing)) === true;
+  if (!context && !reportMissing) return undefined;
+  return {
+    contextDescription: context ? contextDescriptionOf(context) : undefined,
+    reportMissing,
   };
 }
 

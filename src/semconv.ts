@@ -72,6 +72,14 @@ export const ATTR_MCPCAT_PROPERTIES = "mcpcat.properties";
 export const ATTR_MCPCAT_HANDLED_BY_CLIENT = "mcpcat.handled_by_client";
 /** Name of the INTERNAL span emitted when a stateful session's identity is first seen or changes. */
 export const MCPCAT_IDENTIFY_SPAN_NAME = "mcpcat:identify";
+/** Name of the INTERNAL span `publishCustomEvent` records: MCPCat's custom event. */
+export const MCPCAT_CUSTOM_SPAN_NAME = "mcpcat:custom";
+/** `publishCustomEvent`'s `resourceName` (redacted, bounded). */
+export const ATTR_MCPCAT_CUSTOM_RESOURCE_NAME = "mcpcat.custom.resource_name";
+/** JSON of `publishCustomEvent`'s `parameters` (redacted, cut to `maxContentLength`). */
+export const ATTR_MCPCAT_CUSTOM_PARAMETERS = "mcpcat.custom.parameters";
+/** JSON of `publishCustomEvent`'s `response` (redacted, cut to `maxContentLength`). */
+export const ATTR_MCPCAT_CUSTOM_RESPONSE = "mcpcat.custom.response";
 
 // --- Metrics. Registry: semantic-conventions-genai `model/mcp/metrics.yaml` (Development). ---
 export const METRIC_MCP_SERVER_OPERATION_DURATION = "mcp.server.operation.duration";

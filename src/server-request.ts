@@ -5,6 +5,7 @@
  * come (cancelled, dropped, connection closed).
  */
 import { type Context, context, type Link, SpanKind, trace } from "@opentelemetry/api";
+import { runWithAgentTools } from "./agent-tools.js";
 import type { McpInstrumentationConfig, McpRequest, McpRequestExtra } from "./config.js";
 import {
   addPending,
@@ -29,6 +30,7 @@ import { log } from "./log.js";
 import type { Patches } from "./patches.js";
 import { handledRequestPeers } from "./peers.js";
 import { parentFromMeta } from "./propagation.js";
+import { withRequestSpan } from "./request-context.js";
 import type { RequestSpan } from "./request-span.js";
 import { startRequestSpan } from "./request-start.js";
 import { requestView } from "./request-view.js";
@@ -46,23 +48,34 @@ export class ServerRequestTracer {
   constructor(private readonly deps: TracerDeps) {}
 
   /** Runs the SDK's own `_onrequest` with this request's span as the active context. */
-  handle(protocol: ProtocolLike, request: McpRequest, extra: unknown, runOriginal: () => void) {
+  handle(
+    protocol: ProtocolLike,
+    request: McpRequest,
+    extra: unknown,
+    runOriginal: (sent?: McpRequest) => void,
+  ) {
+    const options = this.deps.options;
+    const agentTools = options.agentTools;
+    // `toolCallContext` / `reportMissing` change what the SDK sees, whether or not it is traced.
+    const run =
+      agentTools === undefined
+        ? runOriginal
+        : () => runWithAgentTools(protocol, request, agentTools, runOriginal);
     const transport = protocol._transport;
     if (!transport || typeof request?.method !== "string" || request.id === null) {
-      runOriginal();
+      run();
       return;
     }
-    const options = this.deps.options;
     const transportExtra = (extra ?? {}) as McpRequestExtra;
     let tracked: RequestSpan;
     let spanContext: Context;
     try {
       const caller = parentFromMeta(context.active(), request.params?._meta);
       tracked = this.start(protocol, transport, request, transportExtra, options, caller);
-      spanContext = trace.setSpan(caller.parent, tracked.span);
+      spanContext = withRequestSpan(trace.setSpan(caller.parent, tracked.span), tracked);
     } catch (error) {
       log.error("failed to start the request span", error);
-      runOriginal();
+      run();
       return;
     }
     if (isTaskRelated(protocol, request)) watchTaskQueue(protocol, this.deps.patches);
@@ -72,7 +85,7 @@ export class ServerRequestTracer {
       } catch (error) {
         log.error("failed to record the request", error);
       }
-      runOriginal();
+      run();
     });
   }
 

@@ -71,6 +71,25 @@ export class SpanLife {
     this.waitLabels.push(label);
   }
 
+  /**
+   * Resolves once the async work the span waits for so far (identify, redaction) has settled,
+   * or its deadline has passed: what a custom event of this request waits for, to carry the
+   * caller's identity. Never rejects.
+   */
+  settled(): Promise<void> {
+    const waits = this.waits;
+    if (!waits) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, Math.max(0, this.deadline - performance.now()));
+      timer.unref?.();
+      const done = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      Promise.all(waits).then(done, done);
+    });
+  }
+
   /** Ends the span now, whatever it waits for. */
   end(): void {
     this.endAt(undefined);

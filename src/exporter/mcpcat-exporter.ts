@@ -6,16 +6,22 @@
  */
 import { type ExportResult, ExportResultCode } from "@opentelemetry/core";
 import type { ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace";
-import { apiUrlFromEnv, ENV, projectIdFromEnv } from "../env.js";
 import { exporterLog } from "../log.js";
 import { DropReport } from "./drop-report.js";
-import type { SpanToEventOptions } from "./event.js";
-import { EVENTS_PATH, HttpSender, type SendOutcome } from "./http-sender.js";
-import type { MCPCatExporterOptions, MCPCatExporterStats } from "./options.js";
+import { eventsUrlOf, projectIdOf } from "./endpoint.js";
+import type { MCPCatEvent, SpanToEventOptions } from "./event.js";
+import { HttpSender, type SendOutcome } from "./http-sender.js";
+import {
+  type MCPCatExporterOptions,
+  type MCPCatExporterStats,
+  nonNegative,
+  positive,
+} from "./options.js";
 import { BoundedEventQueue, type QueuedEvent } from "./queue.js";
+import { EventRedaction } from "./redact-event.js";
 import { toRequestBody } from "./request-body.js";
 import { eventTypeOf, isUnknownMethodSpan, spanToEvent } from "./span-to-event.js";
-import { AGENTCAT_API_BASE_URL, type Vocabulary, vocabularyFor } from "./vocabulary.js";
+import { type Vocabulary, vocabularyFor } from "./vocabulary.js";
 
 /**
  * Sends MCP spans to MCPCat (now AgentCat) as events: to the current API by default, in its
@@ -35,6 +41,7 @@ export class MCPCatExporter implements SpanExporter {
   private readonly initialBackoffMillis: number;
   private readonly maxBackoffMillis: number;
   private readonly shutdownTimeoutMillis: number;
+  private readonly redaction: EventRedaction | undefined;
 
   private readonly queue: BoundedEventQueue;
   private inFlight = 0;
@@ -51,6 +58,8 @@ export class MCPCatExporter implements SpanExporter {
     droppedFailed: 0,
     droppedShutdown: 0,
     skippedUnknownMethod: 0,
+    droppedByRedactEvent: 0,
+    droppedRedactEventFailed: 0,
   };
 
   /**
@@ -58,22 +67,8 @@ export class MCPCatExporter implements SpanExporter {
    * or the URL or vocabulary is invalid.
    */
   constructor(options: MCPCatExporterOptions = {}) {
-    const projectId = options.projectId?.trim() || projectIdFromEnv();
-    if (!projectId) {
-      throw new Error(
-        `MCPCatExporter: no project id; pass { projectId } or set ${ENV.agentcatProjectId} (or ${ENV.projectId})`,
-      );
-    }
-    const base = options.apiBaseUrl?.trim() || apiUrlFromEnv() || AGENTCAT_API_BASE_URL;
-    let url: URL;
-    try {
-      url = new URL(base.replace(/\/+$/, "") + EVENTS_PATH);
-    } catch {
-      throw new Error(`MCPCatExporter: invalid MCPCat API base URL ${JSON.stringify(base)}`);
-    }
-    if (url.protocol !== "http:" && url.protocol !== "https:") {
-      throw new Error(`MCPCatExporter: the MCPCat API base URL must be http(s): ${base}`);
-    }
+    const projectId = projectIdOf(options);
+    const url = eventsUrlOf(options);
     this.vocabulary = vocabularyFor(options.vocabulary, url);
     this.mapping = {
       projectId,
@@ -89,9 +84,13 @@ export class MCPCatExporter implements SpanExporter {
     this.initialBackoffMillis = nonNegative(options.initialBackoffMillis, 500);
     this.maxBackoffMillis = nonNegative(options.maxBackoffMillis, 30_000);
     this.shutdownTimeoutMillis = nonNegative(options.shutdownTimeoutMillis, 10_000);
+    const timeoutMillis = positive(options.timeoutMillis, 10_000);
+    if (typeof options.redactEvent === "function") {
+      this.redaction = new EventRedaction(options.redactEvent, timeoutMillis, this.stats);
+    }
     this.sender = new HttpSender({
       url,
-      timeoutMillis: positive(options.timeoutMillis, 10_000),
+      timeoutMillis,
       maxSockets: this.concurrency,
       headers: { "user-agent": "mcpcat-otel", ...options.headers },
     });
@@ -125,6 +124,11 @@ export class MCPCatExporter implements SpanExporter {
     resultCallback({ code: ExportResultCode.SUCCESS });
   }
 
+  /** Nothing queued, in flight or waiting for `redactEvent`. */
+  private get idle(): boolean {
+    return this.queue.size === 0 && (this.redaction?.pending ?? 0) === 0;
+  }
+
   /** Waits until every queued event is delivered or dropped, up to `shutdownTimeoutMillis`. Never rejects. */
   forceFlush(): Promise<void> {
     return this.waitForIdle(this.shutdownTimeoutMillis).then((idle) => {
@@ -147,11 +151,11 @@ export class MCPCatExporter implements SpanExporter {
 
   /** Current counters: what is pending, sent, retried and dropped. */
   getStats(): MCPCatExporterStats {
-    return { pending: this.queue.size, inFlight: this.inFlight, ...this.stats };
+    const pending = this.queue.size + (this.redaction?.pending ?? 0);
+    return { pending, inFlight: this.inFlight, ...this.stats };
   }
 
   private accept(span: ReadableSpan): void {
-    let body: string;
     try {
       if (this.queue.isFull) {
         // Full: do not spend time mapping, but still only count spans that are events.
@@ -164,15 +168,22 @@ export class MCPCatExporter implements SpanExporter {
       const event = spanToEvent(span, this.mapping);
       if (event === null) {
         if (isUnknownMethodSpan(span, this.vocabulary)) this.stats.skippedUnknownMethod++;
-        return;
+      } else if (this.redaction) {
+        this.redaction.run(event, this.offer, this.resume);
+      } else {
+        this.offer(event);
       }
-      body = toRequestBody(event, this.vocabulary);
     } catch (error) {
       this.noteFailed(`span not mapped: ${String(error)}`);
-      return;
     }
-    if (!this.queue.offer(body)) this.dropQueueFull();
   }
+
+  /** Queues one event (after `redactEvent`, when there is one). Throws if it cannot be serialized. */
+  private readonly offer = (event: MCPCatEvent): void => {
+    if (this.stopped) this.stats.droppedShutdown++;
+    else if (!this.queue.offer(toRequestBody(event, this.vocabulary))) this.dropQueueFull();
+  };
+  private readonly resume = (): void => this.pump();
 
   /** Starts requests while there is room, the queue has events and no backoff is running. */
   private pump(): void {
@@ -187,7 +198,7 @@ export class MCPCatExporter implements SpanExporter {
       this.inFlight++;
       this.sender.send(item.body, (outcome) => this.onOutcome(item, outcome));
     }
-    if (this.queue.size === 0) this.notifyIdle();
+    if (this.idle) this.notifyIdle();
   }
 
   private onOutcome(item: QueuedEvent, outcome: SendOutcome): void {
@@ -230,7 +241,7 @@ export class MCPCatExporter implements SpanExporter {
 
   /** Resolves true once nothing is pending, false when `timeoutMillis` runs out first. */
   private waitForIdle(timeoutMillis: number): Promise<boolean> {
-    if (this.queue.size === 0) return Promise.resolve(true);
+    if (this.idle) return Promise.resolve(true);
     return new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => {
         this.idleWaiters = this.idleWaiters.filter((w) => w !== onIdle);
@@ -279,14 +290,6 @@ export class MCPCatExporter implements SpanExporter {
     this.stats.droppedFailed++;
     this.drops.undeliverable(reason);
   }
-}
-
-function positive(value: number | undefined, fallback: number): number {
-  return typeof value === "number" && Number.isFinite(value) && value > 0 ? value : fallback;
-}
-
-function nonNegative(value: number | undefined, fallback: number): number {
-  return typeof value === "number" && Number.isFinite(value) && value >= 0 ? value : fallback;
 }
 
 /** The same class under the vendor's current name. */

@@ -1,8 +1,10 @@
 /*
  * The public options of `MCPCatExporter`, and the counters it reports.
  */
+import type { RedactEvent } from "./redact-event.js";
 import type { ApiVocabulary } from "./vocabulary.js";
 
+export type { RedactEvent } from "./redact-event.js";
 export type { ApiVocabulary } from "./vocabulary.js";
 
 /** Options of {@link MCPCatExporter}. Every one is optional but the project id. */
@@ -52,6 +54,15 @@ export interface MCPCatExporterOptions {
   shutdownTimeoutMillis?: number;
   /** Extra HTTP headers for every request (for example for a proxy). */
   headers?: Record<string, string>;
+  /**
+   * Sees every event before it is sent, as AgentCat's SDK's `redactEvent` does: sync or async,
+   * it gets a copy of the event and returns it (changed or not), or `null` to drop it. `id`,
+   * `sessionId`, `projectId`, `eventType` and `timestamp` are put back whatever it returns. A
+   * hook that throws, rejects, returns anything else, or does not settle within
+   * `timeoutMillis` drops the event (counted in `droppedRedactEventFailed`, told through diag).
+   * The instrumentation's `redact` has already scrubbed the strings it sees.
+   */
+  redactEvent?: RedactEvent;
 }
 
 /** Counters of {@link MCPCatExporter.getStats}; the `dropped*` ones only ever grow. */
@@ -72,4 +83,18 @@ export interface MCPCatExporterStats {
   droppedShutdown: number;
   /** Spans that were MCP spans but had no MCPCat event type (see `includeUnknownMethods`). */
   skippedUnknownMethod: number;
+  /** Events `redactEvent` dropped by returning `null`. */
+  droppedByRedactEvent: number;
+  /** Events dropped because `redactEvent` threw, rejected, returned a non-event or timed out. */
+  droppedRedactEventFailed: number;
+}
+
+/** A positive finite number option, else `fallback`. */
+export function positive(value: number | undefined, fallback: number): number {
+  return typeof value === "number" && Number.isFinite(value) && value > 0 ? value : fallback;
+}
+
+/** A non-negative finite number option, else `fallback`. */
+export function nonNegative(value: number | undefined, fallback: number): number {
+  return typeof value === "number" && Number.isFinite(value) && value >= 0 ? value : fallback;
 }

@@ -40,6 +40,7 @@ import {
   MCPCAT_IDENTIFY_SPAN_NAME,
 } from "../semconv.js";
 import { PACKAGE_NAME, PACKAGE_VERSION } from "../version.js";
+import { addCustomFields, isCustomEventSpan } from "./custom-event.js";
 import type { MCPCatEvent, SpanToEventOptions } from "./event.js";
 import { eventId } from "./event-id.js";
 import { VOCABULARIES, type Vocabulary, vocabularyNamed } from "./vocabulary.js";
@@ -76,7 +77,8 @@ export function spanToEvent(span: ReadableSpan, options: SpanToEventOptions): MC
   };
   event[vocabulary.versionField] =
     options.sdkVersion ?? options.mcpcatVersion ?? DEFAULT_SDK_VERSION;
-  setIfDefined(event, "resourceName", resourceNameOf(attrs));
+  if (eventType === vocabulary.customEventType) addCustomFields(event, attrs);
+  else setIfDefined(event, "resourceName", resourceNameOf(attrs));
   setIfDefined(event, "serverName", str(attrs[ATTR_MCPCAT_SERVER_NAME]));
   setIfDefined(event, "serverVersion", str(attrs[ATTR_MCPCAT_SERVER_VERSION]));
   setIfDefined(event, "clientName", str(attrs[ATTR_MCPCAT_CLIENT_NAME]));
@@ -107,6 +109,7 @@ export function eventTypeOf(
     // Only ours: an identify span names a user; any other span of that name is not an event.
     return str(span.attributes[ATTR_USER_ID]) !== undefined ? vocabulary.identifyEventType : null;
   }
+  if (isCustomEventSpan(span)) return vocabulary.customEventType;
   // A Client answering its server (ping, sampling) is not the server MCPCat tracks.
   if (span.kind !== SpanKind.SERVER || span.attributes[ATTR_MCPCAT_HANDLED_BY_CLIENT] === true)
     return null;

@@ -17,15 +17,24 @@ import {
 /** `"agentcat"`: the current API. `"mcpcat"`: the legacy one. */
 export type ApiVocabulary = "agentcat" | "mcpcat";
 
+/**
+ * The custom event type of each API. Neither generated model lists it in its enum, but each
+ * vendor SDK sends it (`agentcat` 1.0.1: `agentcat:custom`; `mcpcat` 0.1.17: `mcpcat:custom`).
+ */
+export type CustomEventType = "agentcat:custom" | "mcpcat:custom";
+
 /** Event types either API accepts. */
 export type EventType =
   | (typeof AgentCatEventTypes)[keyof typeof AgentCatEventTypes]
-  | (typeof McpcatEventTypes)[keyof typeof McpcatEventTypes];
+  | (typeof McpcatEventTypes)[keyof typeof McpcatEventTypes]
+  | CustomEventType;
 
 export interface Vocabulary {
   readonly name: ApiVocabulary;
   /** The event type of an identify span. */
   readonly identifyEventType: EventType;
+  /** The event type of a `publishCustomEvent` span. */
+  readonly customEventType: CustomEventType;
   /** Every event type the API's enum lists (it answers 400 to any other). */
   readonly eventTypes: ReadonlySet<string>;
   /** The event field that carries the sender's version. */
@@ -38,6 +47,7 @@ export const VOCABULARIES: Readonly<Record<ApiVocabulary, Vocabulary>> = {
   agentcat: {
     name: "agentcat",
     identifyEventType: AgentCatEventTypes.agentcatIdentify,
+    customEventType: "agentcat:custom",
     eventTypes: new Set(Object.values(AgentCatEventTypes)),
     versionField: "agentcatVersion",
     toJSON: agentcatToJSON as (event: never) => unknown,
@@ -45,6 +55,7 @@ export const VOCABULARIES: Readonly<Record<ApiVocabulary, Vocabulary>> = {
   mcpcat: {
     name: "mcpcat",
     identifyEventType: McpcatEventTypes.mcpcatIdentify,
+    customEventType: "mcpcat:custom",
     eventTypes: new Set(Object.values(McpcatEventTypes)),
     versionField: "mcpcatVersion",
     toJSON: mcpcatToJSON as (event: never) => unknown,

@@ -17,6 +17,7 @@ const allOptions: Required<MCPCatExporterOptions> = {
   maxBackoffMillis: 0,
   shutdownTimeoutMillis: 0,
   headers: {},
+  redactEvent: (event) => event,
 };
 
 const readme = readFileSync(new URL("../../docs/exporter.md", import.meta.url), "utf8");

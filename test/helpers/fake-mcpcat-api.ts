@@ -17,14 +17,22 @@ const MODELS = {
   agentcat: {
     fromJSON: agentcat.PublishEventRequestFromJSON,
     instanceOf: agentcat.instanceOfPublishEventRequest,
-    eventTypes: new Set<string>(Object.values(agentcat.PublishEventRequestEventTypeEnum)),
+    // The custom type is not in the generated enum, but the vendor's SDK (agentcat 1.0.1) sends it.
+    eventTypes: new Set<string>([
+      ...Object.values(agentcat.PublishEventRequestEventTypeEnum),
+      "agentcat:custom",
+    ]),
     versionKey: "agentcat_version",
     otherVersionKey: "mcpcat_version",
   },
   mcpcat: {
     fromJSON: mcpcat.PublishEventRequestFromJSON,
     instanceOf: mcpcat.instanceOfPublishEventRequest,
-    eventTypes: new Set<string>(Object.values(mcpcat.PublishEventRequestEventTypeEnum)),
+    // Likewise: not in the enum, sent by the legacy SDK (mcpcat 0.1.17).
+    eventTypes: new Set<string>([
+      ...Object.values(mcpcat.PublishEventRequestEventTypeEnum),
+      "mcpcat:custom",
+    ]),
     versionKey: "mcpcat_version",
     otherVersionKey: "agentcat_version",
   },

@@ -1,0 +1,189 @@
+/*
+ * `publishCustomEvent`: an event of the user's own, recorded as an INTERNAL span named
+ * `mcpcat:custom` that `MCPCatExporter` sends as a custom event. Inside a request's handler it
+ * belongs to that request (a child of its span, with its caller's identity and session); outside
+ * any request it stands alone. Every string passes `redact` and the bounds; bad input is
+ * recorded as far as it is usable, never thrown.
+ */
+import {
+  type Attributes,
+  context,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  type Tracer,
+  trace,
+} from "@opentelemetry/api";
+import type { CustomEventData } from "./config.js";
+import { MAX_NAME_LENGTH, prepareCaptured } from "./content.js";
+import {
+  durationOf,
+  type Put,
+  putError,
+  putJson,
+  putString,
+  putTags,
+  read,
+} from "./custom-event-fields.js";
+import type { ResolvedOptions } from "./internal-types.js";
+import { log } from "./log.js";
+import { requestSpanIn } from "./request-context.js";
+import type { RequestSpan } from "./request-span.js";
+import { resolveOptions } from "./resolve-options.js";
+import {
+  ATTR_MCP_SESSION_ID,
+  ATTR_MCPCAT_CLIENT_NAME,
+  ATTR_MCPCAT_CLIENT_VERSION,
+  ATTR_MCPCAT_CUSTOM_PARAMETERS,
+  ATTR_MCPCAT_CUSTOM_RESOURCE_NAME,
+  ATTR_MCPCAT_CUSTOM_RESPONSE,
+  ATTR_MCPCAT_IDENTIFY_DATA,
+  ATTR_MCPCAT_PROPERTIES,
+  ATTR_MCPCAT_SERVER_NAME,
+  ATTR_MCPCAT_SERVER_VERSION,
+  ATTR_MCPCAT_USER_INTENT,
+  ATTR_USER_ID,
+  ATTR_USER_NAME,
+  MCPCAT_CUSTOM_SPAN_NAME,
+} from "./semconv.js";
+import { guardAsync } from "./utils.js";
+import { PACKAGE_NAME, PACKAGE_VERSION } from "./version.js";
+
+/** Attributes of the request's span that its custom events carry: who, in which session. */
+const FROM_REQUEST = [
+  ATTR_MCP_SESSION_ID,
+  ATTR_MCPCAT_SERVER_NAME,
+  ATTR_MCPCAT_SERVER_VERSION,
+  ATTR_MCPCAT_CLIENT_NAME,
+  ATTR_MCPCAT_CLIENT_VERSION,
+  ATTR_USER_ID,
+  ATTR_USER_NAME,
+  ATTR_MCPCAT_IDENTIFY_DATA,
+] as const;
+
+let instrumentation: { tracer: () => Tracer; options: () => ResolvedOptions } | undefined;
+
+/** Makes custom events use this instrumentation's tracer and options (`redact`, bounds). @internal */
+export function bindCustomEvents(tracer: () => Tracer, options: () => ResolvedOptions): void {
+  instrumentation = { tracer, options };
+}
+
+/**
+ * Records a custom event: an INTERNAL span `mcpcat:custom` that `MCPCatExporter` sends as an
+ * `agentcat:custom` event (`mcpcat:custom` to the legacy API). Called inside a request's handler,
+ * the event belongs to that request: same trace, same caller identity, same session (none when
+ * stateless). Called anywhere else, it stands alone. Every string passes the instrumentation's
+ * `redact` and bounds. Never throws: input that cannot be used is left out, said so through diag.
+ *
+ * @example
+ * publishCustomEvent({ resourceName: "checkout", message: "user paid", properties: { cents: 1299 } });
+ */
+export function publishCustomEvent(data: CustomEventData): void {
+  try {
+    record(data);
+  } catch (error) {
+    log.warn("publishCustomEvent: the event could not be recorded", error);
+  }
+}
+
+function record(data: CustomEventData): void {
+  if (!data || typeof data !== "object" || Array.isArray(data)) {
+    log.warn("publishCustomEvent expects an object of event fields; nothing recorded");
+    return;
+  }
+  const options = instrumentation?.options() ?? resolveOptions({});
+  const tracer = instrumentation?.tracer() ?? trace.getTracer(PACKAGE_NAME, PACKAGE_VERSION);
+  const endTime = Date.now();
+  const duration = durationOf(read(data, "duration"));
+  const parent = context.active();
+  const attributes: Attributes = {};
+  const exception: Attributes = {};
+  const waits: Promise<void>[] = [];
+  const redact = options.config.redact;
+  // Redacted, then bounded (lowered to maxContentLength), into `target` once it settles.
+  const collect =
+    (target: Attributes): Put =>
+    (key, text, max) => {
+      const later = guardAsync(
+        "redact",
+        `${key} not recorded`,
+        () => prepareCaptured(text, redact, Math.min(max, options.maxContentLength)),
+        (value) => {
+          if (typeof value === "string") target[key] = value;
+        },
+      );
+      if (later) waits.push(later);
+    };
+  const put = collect(attributes);
+  putString(put, data, "resourceName", ATTR_MCPCAT_CUSTOM_RESOURCE_NAME, MAX_NAME_LENGTH);
+  putString(put, data, "message", ATTR_MCPCAT_USER_INTENT, options.maxContentLength);
+  putJson(put, data, "parameters", ATTR_MCPCAT_CUSTOM_PARAMETERS, options.maxContentLength);
+  putJson(put, data, "response", ATTR_MCPCAT_CUSTOM_RESPONSE, options.maxContentLength);
+  putJson(put, data, "properties", ATTR_MCPCAT_PROPERTIES, options.maxContentLength);
+  putTags(put, read(data, "tags"));
+  const error = read(data, "error");
+  const failed = read(data, "isError") === true || (error !== undefined && error !== null);
+  if (failed) putError(collect(exception), error);
+  // Started once the fields are read: input that throws leaves no span open behind it.
+  const span = tracer.startSpan(
+    MCPCAT_CUSTOM_SPAN_NAME,
+    { kind: SpanKind.INTERNAL, startTime: endTime - (duration ?? 0) },
+    parent,
+  );
+  const request = requestSpanIn(parent);
+  Promise.all([waitAtMost(Promise.all(waits), options.asyncWorkTimeoutMs), request?.settled()])
+    .then(() => finish(span, attributes, exception, failed, request, endTime))
+    .catch((reason) => log.warn("publishCustomEvent: the event could not be recorded", reason));
+}
+
+/** Sets what settled on the span (and the request's caller and session), then ends it. */
+function finish(
+  span: Span,
+  attributes: Attributes,
+  exception: Attributes,
+  failed: boolean,
+  request: RequestSpan | undefined,
+  endTime: number,
+): void {
+  try {
+    const fromRequest = (request?.span as { attributes?: Attributes } | undefined)?.attributes;
+    if (fromRequest) {
+      for (const key of FROM_REQUEST) {
+        const value = fromRequest[key];
+        if (value !== undefined) span.setAttribute(key, value);
+      }
+    }
+    span.setAttributes(attributes);
+    if (failed) {
+      const message = exception["exception.message"];
+      if (message !== undefined) span.addEvent("exception", exception, endTime);
+      span.setStatus({
+        code: SpanStatusCode.ERROR,
+        message: typeof message === "string" ? message : "Error",
+      });
+    }
+  } finally {
+    span.end(endTime);
+  }
+}
+
+/** `work`, or nothing once `ms` have passed (said so): a custom event never waits longer. */
+function waitAtMost(work: Promise<unknown>, ms: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(() => {
+      log.warn("publishCustomEvent: redact did not settle in time; those fields are left out");
+      resolve();
+    }, ms);
+    timer.unref?.();
+    work.then(
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+    );
+  });
+}
