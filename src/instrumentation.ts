@@ -1,4 +1,5 @@
 import { InstrumentationBase, isWrapped } from "@opentelemetry/instrumentation";
+import { BUNDLED_PROTOCOL_TARGET } from "./bundle-recognition.js";
 import { ClientRequestTracer } from "./client-request.js";
 import type { McpInstrumentationConfig } from "./config.js";
 import type {
@@ -15,6 +16,7 @@ import type {
 } from "./internal-types.js";
 import { McpMetrics } from "./metrics.js";
 import { NotificationTracer } from "./notification-spans.js";
+import { bundledProtocol, type FoundProtocol, protocolOfInstance } from "./protocol-lookup.js";
 import {
   tracedNotification,
   tracedNotificationViaCodec,
@@ -129,6 +131,9 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
           ...V2_HOOK_TARGETS.map((id) =>
             subscribeToTarget(id, (rootExports) => this.patchV2Root(rootExports)),
           ),
+          subscribeToTarget(BUNDLED_PROTOCOL_TARGET, (handedOver, file) =>
+            this.patchFound(bundledProtocol(handedOver), `the MCP SDK bundled in ${file}`),
+          ),
         ];
       }
     } catch (error) {
@@ -159,6 +164,47 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
    */
   patchV2Root(rootExports: unknown): void {
     if (this._enabled) patchV2Root(this.v2Patcher(), rootExports);
+  }
+
+  /**
+   * Traces the SDK copy behind one MCP `Server`, `McpServer` or `Client` (SDK v1 or v2), for code
+   * the hooks cannot see: a server bundled with its own copy of the SDK, or a process without the
+   * loader hook. The copy's `Protocol` is patched once, so every instance made from it is traced,
+   * those made before included. Calling it again, on any instance of that copy, does nothing;
+   * `disable()` undoes it. Anything else gets one diag warning and no change; it never throws.
+   *
+   * @param serverOrClient - an instance made by the SDK copy to trace.
+   * @returns whether that copy is traced now.
+   * @example
+   * ```ts
+   * const instrumentation = new McpInstrumentation();
+   * // ... NodeSDK started with it, server built ...
+   * instrumentation.instrument(server);
+   * ```
+   */
+  instrument(serverOrClient: unknown): boolean {
+    if (!this._enabled) {
+      this._diag.warn("instrument() on a disabled McpInstrumentation: nothing is traced");
+      return false;
+    }
+    return this.patchFound(protocolOfInstance(serverOrClient), "instrument()");
+  }
+
+  /** Patches a `Protocol` found by its members; says once, through diag, why when it cannot. */
+  private patchFound(found: FoundProtocol | { reason: string }, where: string): boolean {
+    try {
+      if ("reason" in found) {
+        this._diag.warn(`${where}: ${found.reason}; its requests are not traced`);
+        return false;
+      }
+      const Protocol = { prototype: found.prototype };
+      if (found.generation === "v1") this.patchProtocol({ Protocol }, "v1", where);
+      else this.v2Patcher().patch({ Protocol, Client: found.client });
+      return this._patched?.has(found.prototype) === true;
+    } catch (error) {
+      this._diag.error(`${where}: could not instrument the MCP SDK`, error);
+      return false;
+    }
   }
 
   override disable(): void {

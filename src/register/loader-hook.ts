@@ -12,9 +12,10 @@
  */
 import * as nodeModule from "node:module";
 import { fileURLToPath } from "node:url";
+import { mayHoldProtocol, recogniseBundle } from "../bundle-recognition.js";
 import { log } from "../log.js";
 import { appendNotifier, HOOK_SLOT_KEY } from "./hook-source.js";
-import { targetOf } from "./hook-targets.js";
+import { TARGET_SCOPE, targetOf } from "./hook-targets.js";
 
 /** Called with a target module's exports (ESM: the names the target lists) and its file path. */
 export type TargetHandler = (moduleExports: unknown, file: string) => void;
@@ -68,7 +69,8 @@ export function subscribeToTarget(targetId: string, handler: TargetHandler): () 
 const loadHook: LoadHook = (url, context, nextLoad) => {
   const result = nextLoad(url, context);
   const hit = targetOf(url);
-  if (!hit || result.source == null) return result;
+  if (!hit) return withBundledProtocol(url, result);
+  if (result.source == null) return result;
   if (result.format !== (hit.esm ? "module" : "commonjs")) return result;
   try {
     const source = typeof result.source === "string" ? result.source : sourceText(result.source);
@@ -78,6 +80,31 @@ const loadHook: LoadHook = (url, context, nextLoad) => {
     return result;
   }
 };
+
+/** Files told about once: a bundle that seems to hold the SDK but was left untouched. */
+const untouched = new Set<string>();
+
+/**
+ * Any other module: a bundle that inlines the SDK gets its `Protocol` class handed over
+ * (bundle-recognition.ts). Modules under `@modelcontextprotocol/` are the targets' business.
+ */
+function withBundledProtocol(url: string, result: ReturnType<LoadHook>): ReturnType<LoadHook> {
+  const esm = result.format === "module";
+  if (result.source == null || (!esm && result.format !== "commonjs")) return result;
+  if (url.includes(TARGET_SCOPE) || !mayHoldProtocol(result.source))
+    return result;
+  try {
+    const found = recogniseBundle(sourceText(result.source), url, esm);
+    if (found?.source !== undefined) return { ...result, source: found.source };
+    if (found && !untouched.has(url)) {
+      untouched.add(url);
+      log.warn(`${url} seems to bundle the MCP SDK, left untouched and not traced: ${found.reason}`);
+    }
+  } catch (error) {
+    log.warn(`could not look for a bundled MCP SDK in ${url}; left untouched`, error);
+  }
+  return result;
+}
 
 function sourceText(source: unknown): string {
   if (source instanceof Uint8Array) return Buffer.from(source).toString("utf8");
