@@ -21,6 +21,8 @@ export const BUNDLED_PROTOCOL_TARGET = "bundled-protocol";
 const MARKERS = ["_onresponse", "_onrequest", "_requestHandlers"] as const;
 /** `_onrequest(` not after `.` or a name character (a call `this._onrequest(` is not a definition). */
 const DEFINITION = /(?<![\w$.])(?:async\s+)?_onrequest\s*\(/g;
+/** `x._onrequest = function`, `_onrequest: function`: a Protocol not written as a class. */
+const ASSIGNED = /(?<![\w$])_onrequest\s*[:=]\s*(?:async\s+)?(?:function\b|\([^)]*\)\s*=>)/;
 /** How far back from `_onrequest` the class keyword is looked for, and how many tries. */
 const MAX_LOOKBACK = 2_000_000;
 const MAX_TRIES = 200;
@@ -66,7 +68,13 @@ export function recogniseBundle(source: string, url: string, esm: boolean): Reco
   const definitions = [...source.matchAll(DEFINITION)]
     .map((match) => match.index + match[0].lastIndexOf("_onrequest"))
     .filter((at) => !/\bfunction\s*\*?\s*$/.test(source.slice(Math.max(0, at - 12), at)));
-  if (definitions.length === 0) return undefined;
+  if (definitions.length === 0) {
+    // The names, but no class defining them: an SDK built another way (ES5 prototype
+    // assignments, say) is still a copy that serves MCP untraced, so it is told about.
+    return ASSIGNED.test(source)
+      ? { reason: "_onrequest is assigned as a function, not defined in a class" }
+      : undefined;
+  }
   let parseAt: ParseAt;
   try {
     parseAt = loadParser();
@@ -91,7 +99,10 @@ export function recogniseBundle(source: string, url: string, esm: boolean): Reco
     out = `${out.slice(0, brace + 1)}${offer}${out.slice(brace + 1)}`;
     // The validation step: the class, rewritten, must parse with the block as its first member.
     try {
-      const rewritten = parseAt(out, keyword, { ecmaVersion: "latest", sourceType: esm ? "module" : "script" });
+      const rewritten = parseAt(out, keyword, {
+        ecmaVersion: "latest",
+        sourceType: esm ? "module" : "script",
+      });
       if (rewritten.body.body[0]?.type !== "StaticBlock") throw new Error("misplaced");
     } catch {
       return { reason: "the class did not parse once the hand-over was inserted" };

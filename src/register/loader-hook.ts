@@ -91,14 +91,15 @@ const untouched = new Set<string>();
 function withBundledProtocol(url: string, result: ReturnType<LoadHook>): ReturnType<LoadHook> {
   const esm = result.format === "module";
   if (result.source == null || (!esm && result.format !== "commonjs")) return result;
-  if (url.includes(TARGET_SCOPE) || !mayHoldProtocol(result.source))
-    return result;
+  if (url.includes(TARGET_SCOPE) || !mayHoldProtocol(result.source)) return result;
   try {
     const found = recogniseBundle(sourceText(result.source), url, esm);
     if (found?.source !== undefined) return { ...result, source: found.source };
     if (found && !untouched.has(url)) {
       untouched.add(url);
-      log.warn(`${url} seems to bundle the MCP SDK, left untouched and not traced: ${found.reason}`);
+      log.warn(
+        `${url} seems to bundle the MCP SDK, left untouched and not traced: ${found.reason}`,
+      );
     }
   } catch (error) {
     log.warn(`could not look for a bundled MCP SDK in ${url}; left untouched`, error);

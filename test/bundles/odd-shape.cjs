@@ -4,11 +4,8 @@
 function Protocol() {
   this._requestHandlers = new Map();
 }
-Protocol.prototype._onrequest = function (request, extra) {
-  return `handled ${request.method} ${extra ? "with extra" : ""}`;
-};
-Protocol.prototype._onresponse = function (response) {
-  return response;
-};
+Protocol.prototype._onrequest = (request, extra) =>
+  `handled ${request.method} ${extra ? "with extra" : ""}`;
+Protocol.prototype._onresponse = (response) => response;
 const protocol = new Protocol();
 process.stdout.write(`${protocol._onrequest({ method: "tools/list" }, {})}\n`);
