@@ -114,8 +114,8 @@ export function recogniseBundle(source: string, url: string, esm: boolean): Reco
 /**
  * The class whose body defines `_onrequest` at `at`, found by parsing from each `class` keyword
  * before it (nearest first) until one encloses it. A class that encloses it without defining it
- * directly is a doubt (a string); `undefined` when there is no enclosing class at all (say, an
- * object literal's method).
+ * directly, or none at all (an object literal's method, say), is a doubt (a string); a subclass
+ * that overrides `_onrequest` is `undefined` (not the SDK's class, nothing to say).
  */
 function enclosingClass(
   source: string,
@@ -127,7 +127,7 @@ function enclosingClass(
   let from = at;
   for (let tries = 0; tries < MAX_TRIES; tries++) {
     const keyword = source.lastIndexOf("class", from - 1);
-    if (keyword < floor) return undefined;
+    if (keyword < floor) return "no class found around the _onrequest definition";
     from = keyword;
     if (/[\w$]/.test(source[keyword - 1] ?? "") || /[\w$]/.test(source[keyword + 5] ?? ""))
       continue;
