@@ -51,6 +51,8 @@ import { ServerRequestTracer } from "./server-request.js";
 import { PACKAGE_NAME, PACKAGE_VERSION } from "./version.js";
 
 type Generation = "v1" | "v2";
+/** Bundled copies not traced, already told about (each is said once per process). */
+const toldOnce = new Set<string>();
 const OPTIONAL = {
   v1: ["_oncancel", "_onclose", "request"],
   v2: ["_oncancel", "_onclose", "_requestWithSchemaViaCodec"],
@@ -132,7 +134,7 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
             subscribeToTarget(id, (rootExports) => this.patchV2Root(rootExports)),
           ),
           subscribeToTarget(BUNDLED_PROTOCOL_TARGET, (handedOver, file) =>
-            this.patchFound(bundledProtocol(handedOver), `the MCP SDK bundled in ${file}`),
+            this.patchFound(bundledProtocol(handedOver), `the MCP SDK bundled in ${file}`, true),
           ),
         ];
       }
@@ -190,11 +192,20 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
     return this.patchFound(protocolOfInstance(serverOrClient), "instrument()");
   }
 
-  /** Patches a `Protocol` found by its members; says once, through diag, why when it cannot. */
-  private patchFound(found: FoundProtocol | { reason: string }, where: string): boolean {
+  /**
+   * Patches a `Protocol` found by its members; says through diag why when it cannot (`once`: once
+   * per process, however many instrumentations are subscribed).
+   */
+  private patchFound(
+    found: FoundProtocol | { reason: string },
+    where: string,
+    once = false,
+  ): boolean {
     try {
       if ("reason" in found) {
-        this._diag.warn(`${where}: ${found.reason}; its requests are not traced`);
+        const message = `${where}: ${found.reason}; its requests are not traced`;
+        if (!once || !toldOnce.has(message)) this._diag.warn(message);
+        if (once) toldOnce.add(message);
         return false;
       }
       const Protocol = { prototype: found.prototype };

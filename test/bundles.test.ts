@@ -153,14 +153,15 @@ async function exercise(args: string[]) {
 const serverSpans = () => receiver.spans.filter((span) => span.kind === 2);
 
 describe("a bundled SDK copy is traced under register, from another cwd", () => {
+  type Case = [Bundler, string, "esm" | "cjs", "--import" | "-r"];
   const cases = BUNDLERS.flatMap((bundler) =>
-    ["v1", "v2"].flatMap((generation) => [
-      [bundler, generation, "esm", "--import"] as const,
-      [bundler, generation, "cjs", "-r"] as const,
+    ["v1", "v2"].flatMap((generation): Case[] => [
+      [bundler, generation, "esm", "--import"],
+      [bundler, generation, "cjs", "-r"],
     ]),
   );
   // One CommonJS bundle under --import too: the ESM register entry reaches `require`d code.
-  cases.push(["esbuild", "v1", "cjs", "--import"] as const);
+  cases.push(["esbuild", "v1", "cjs", "--import"]);
   it.each(cases)(
     "%s, SDK %s, %s bundle, %s register",
     async (bundler, generation, format, flag) => {

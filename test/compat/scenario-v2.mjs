@@ -13,9 +13,13 @@ export async function run(load) {
   let slowStarted;
   const makeServer = () => {
     const server = new McpServer({ name: "compat-server", version: "2.0.0" });
-    server.registerTool("echo", { inputSchema: z.object({ text: z.string() }) }, async ({ text }) => ({
-      content: [{ type: "text", text }],
-    }));
+    server.registerTool(
+      "echo",
+      { inputSchema: z.object({ text: z.string() }) },
+      async ({ text }) => ({
+        content: [{ type: "text", text }],
+      }),
+    );
     server.registerTool("fail", {}, async () => {
       throw new Error("compat failure");
     });
