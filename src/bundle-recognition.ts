@@ -63,7 +63,15 @@ interface Member {
   computed?: boolean;
   key?: { type: string; name?: string; start: number };
 }
-type ParseAt = (source: string, at: number, options: object) => ClassNode;
+/** acorn's `Parser`: `parseClass` reads exactly one class (what acorn's own plugins build on). */
+interface AcornParser {
+  type: { keyword?: string };
+  nextToken(): void;
+  startNode(): object;
+  parseClass(node: object, isStatement: boolean): ClassNode;
+}
+type ParserClass = new (options: object, input: string, startPos: number) => AcornParser;
+type ParseAt = (input: string, options: object) => ClassNode;
 
 export function recogniseBundle(source: string, url: string, esm: boolean): Recognition {
   const definitions = [...source.matchAll(DEFINITION)]
@@ -155,12 +163,13 @@ function enclosingClass(
 }
 
 /**
- * The class expression that starts at `keyword`, parsed from there on only (a parse error's
- * message counts lines from the start of its input: from the top of a multi-megabyte bundle, that
- * costs milliseconds per miss). Positions in the node are made absolute again.
+ * The class that starts at `keyword`, and nothing after it (an expression parser would read on
+ * through `class{…},x=…` in minified code). Parsed from a slice that starts there: acorn counts
+ * lines from the start of its input, which from the top of a multi-megabyte bundle costs
+ * milliseconds per try. Positions in the node are made absolute again.
  */
 function classAt(parseAt: ParseAt, source: string, keyword: number, esm: boolean): ClassNode {
-  const node = parseAt(source.slice(keyword), 0, {
+  const node = parseAt(source.slice(keyword), {
     ecmaVersion: "latest",
     sourceType: esm ? "module" : "script",
   });
@@ -178,6 +187,13 @@ let parser: ParseAt | undefined;
 /** acorn, required lazily: modules that fail the cheap test never load it. */
 function loadParser(): ParseAt {
   const self = typeof __filename === "string" ? __filename : fileURLToPath(import.meta.url);
-  parser ??= (createRequire(self)("acorn") as { parseExpressionAt: ParseAt }).parseExpressionAt;
+  if (parser) return parser;
+  const { Parser } = createRequire(self)("acorn") as { Parser: ParserClass };
+  parser = (input, options) => {
+    const reader = new Parser(options, input, 0);
+    reader.nextToken();
+    if (reader.type.keyword !== "class") throw new SyntaxError("not a class");
+    return reader.parseClass(reader.startNode(), false);
+  };
   return parser;
 }

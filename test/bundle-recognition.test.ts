@@ -49,6 +49,10 @@ describe("recogniseBundle: the class is found and handed over as it is defined",
         `var z=class{constructor(){this._requestHandlers=new Map}async _onrequest(t,e){}_onresponse(t){}request(){}};exports.Protocol=z;`,
     ],
     [
+      "a class expression inside a minified chain of declarations",
+      `var a=1,z=class{${PROTOCOL_BODY}},y=z.name,w=class{m(){}};exports.Protocol=z;`,
+    ],
+    [
       "a class with private fields and static members",
       `class Protocol { #x = 1; static y = 2; ${PROTOCOL_BODY} }\nexports.Protocol = Protocol;`,
     ],
