@@ -106,6 +106,10 @@ beforeAll(async () => {
     );
   await Promise.all(builds);
   copyFileSync(join(HERE, "odd-shape.cjs"), join(bundles, "odd-shape.cjs"));
+  // Where the SDK's own example servers are published: a bundle under @modelcontextprotocol/.
+  const example = join(bundles, "node_modules", "@modelcontextprotocol", "server-example", "dist");
+  mkdirSync(example, { recursive: true });
+  copyFileSync(join(bundles, bundleName("bun", "v2", "esm")), join(example, "index.mjs"));
   elsewhere = join(outsideFolder("cwd"), "another folder");
   mkdirSync(elsewhere);
 }, 300_000);
@@ -195,6 +199,19 @@ describe("a bundled SDK copy is traced under register, from another cwd", () => 
       expect(traced.stderr()).not.toMatch(/\[otel (error|warn)\]/);
     },
   );
+});
+
+it("a bundle published under @modelcontextprotocol/ (as the SDK's example servers are) is traced", async () => {
+  const bundle = join(bundles, "node_modules/@modelcontextprotocol/server-example/dist/index.mjs");
+  const traced = await exercise(["--import", REGISTER_ESM, bundle]);
+  await until(() => serverSpans().length >= 4, "SERVER spans at the receiver");
+  await traced.client.close();
+  expect(serverSpans().map((span) => span.name)).toEqual([
+    "initialize",
+    "tools/list",
+    "tools/call echo",
+    "tools/call echo",
+  ]);
 });
 
 describe("a bundle whose SDK shape is not recognised", () => {

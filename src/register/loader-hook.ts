@@ -15,7 +15,7 @@ import { fileURLToPath } from "node:url";
 import { mayHoldProtocol, recogniseBundle } from "../bundle-recognition.js";
 import { log } from "../log.js";
 import { appendNotifier, HOOK_SLOT_KEY } from "./hook-source.js";
-import { TARGET_SCOPE, targetOf } from "./hook-targets.js";
+import { targetOf } from "./hook-targets.js";
 
 /** Called with a target module's exports (ESM: the names the target lists) and its file path. */
 export type TargetHandler = (moduleExports: unknown, file: string) => void;
@@ -81,17 +81,22 @@ const loadHook: LoadHook = (url, context, nextLoad) => {
   }
 };
 
+/**
+ * The SDK's own packages: their `Protocol` is reached through the targets (with a version check).
+ * Other packages of the scope are looked at: the SDK's example servers are bundles.
+ */
+const SDK_PACKAGE = /\/@modelcontextprotocol\/(?:sdk|server|client|core)\//;
 /** Files told about once: a bundle that seems to hold the SDK but was left untouched. */
 const untouched = new Set<string>();
 
 /**
  * Any other module: a bundle that inlines the SDK gets its `Protocol` class handed over
- * (bundle-recognition.ts). Modules under `@modelcontextprotocol/` are the targets' business.
+ * (bundle-recognition.ts).
  */
 function withBundledProtocol(url: string, result: ReturnType<LoadHook>): ReturnType<LoadHook> {
   const esm = result.format === "module";
   if (result.source == null || (!esm && result.format !== "commonjs")) return result;
-  if (url.includes(TARGET_SCOPE) || !mayHoldProtocol(result.source)) return result;
+  if (SDK_PACKAGE.test(url) || !mayHoldProtocol(result.source)) return result;
   try {
     const found = recogniseBundle(sourceText(result.source), url, esm);
     if (found?.source !== undefined) return { ...result, source: found.source };
