@@ -125,8 +125,8 @@ beforeEach(async () => {
 });
 afterEach(() => receiver.close());
 
-/** Starts `node ...args` over stdio from another cwd; lists tools and calls echo twice. */
-async function exercise(args: string[]) {
+/** Starts `node ...args` over stdio from another cwd; lists tools and calls `tool` twice. */
+async function exercise(args: string[], tool = "echo") {
   const transport = new StdioClientTransport({
     command: process.execPath,
     args,
@@ -148,8 +148,8 @@ async function exercise(args: string[]) {
   await client.connect(transport);
   const answers = [
     await client.listTools(),
-    await client.callTool({ name: "echo", arguments: { text: "one" } }),
-    await client.callTool({ name: "echo", arguments: { text: "two" } }),
+    await client.callTool({ name: tool, arguments: { text: "one" } }),
+    await client.callTool({ name: tool, arguments: { text: "two" } }),
   ];
   return { client, answers, stderr: () => stderr };
 }
@@ -213,6 +213,31 @@ it("a bundle published under @modelcontextprotocol/ (as the SDK's example server
     "tools/call echo",
   ]);
 });
+
+it("a published bundled server (the SDK's system-monitor example, 2.0.3: bun, SDK v2 2.0.0) is traced", async () => {
+  const dir = outsideFolder("published");
+  for (const file of ["package.json", "package-lock.json"])
+    copyFileSync(join(HERE, "published", file), join(dir, file));
+  await installFixture(dir);
+  const server = join(
+    dir,
+    "node_modules/@modelcontextprotocol/server-system-monitor/dist/index.js",
+  );
+  const plain = await exercise([server, "--stdio"], "get-system-info");
+  await plain.client.close();
+  expect(receiver.spans).toEqual([]);
+  const traced = await exercise(["--import", REGISTER_ESM, server, "--stdio"], "get-system-info");
+  await until(() => serverSpans().length >= 4, "SERVER spans at the receiver");
+  await traced.client.close();
+  expect(traced.answers[0]).toEqual(plain.answers[0]);
+  expect(serverSpans().map((span) => span.name)).toEqual([
+    "initialize",
+    "tools/list",
+    "tools/call get-system-info",
+    "tools/call get-system-info",
+  ]);
+  expect(traced.stderr()).not.toMatch(/\[otel (error|warn)\]/);
+}, 240_000);
 
 describe("a bundle whose SDK shape is not recognised", () => {
   it("runs untouched, and register says so once, naming the file", async () => {
