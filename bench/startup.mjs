@@ -3,12 +3,21 @@
 // turn, a process that loads the MCP SDK's server modules (bench/startup-app.mjs) bare, with
 // only the loader hook (`--import mcpcat-otel/hook`), and under `--import mcpcat-otel/register`
 // (exporting nowhere), and prints the median wall time of each and the differences. Build first.
+// `--bundle=<file>` starts an app that imports that bundle instead (a server with the SDK inlined);
+// `--baseline=<dir>` adds `hook` and `register` from another build's `dist/` (say, the build
+// before a change), run in the same rounds: a paired before/after.
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const runs = Number(process.argv.find((a) => a.startsWith("--runs="))?.slice(7) ?? 30);
-const APP = fileURLToPath(new URL("startup-app.mjs", import.meta.url));
+const option = (name) =>
+  process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+const bundle = option("bundle");
+const baseline = option("baseline");
+const APP = fileURLToPath(
+  new URL(bundle ? "startup-bundle-app.mjs" : "startup-app.mjs", import.meta.url),
+);
 const HOOK = ["--import", `${ROOT}dist/hook.mjs`];
 const variants = {
   bare: [[APP]],
@@ -17,6 +26,14 @@ const variants = {
   "hook+otel": [[...HOOK, APP], { STARTUP_APP_OTEL: "1" }],
   register: [["--import", `${ROOT}dist/register.mjs`, APP]],
 };
+if (bundle) {
+  delete variants["bare+otel"]; // the bundle app does not load NodeSDK's graph on its own
+  delete variants["hook+otel"];
+}
+if (baseline) {
+  variants["hook@base"] = [["--import", `${baseline}/dist/hook.mjs`, APP]];
+  variants["register@base"] = [["--import", `${baseline}/dist/register.mjs`, APP]];
+}
 const env = {
   ...process.env,
   OTEL_TRACES_EXPORTER: "none",
@@ -29,7 +46,7 @@ for (let i = 0; i < runs + 2; i++) {
   for (const [name, [args, extra]] of Object.entries(variants)) {
     const start = process.hrtime.bigint();
     const child = spawnSync(process.execPath, args, {
-      env: { ...env, ...extra, STARTUP_APP_REPORT: "1" },
+      env: { ...env, ...extra, STARTUP_APP_REPORT: "1", STARTUP_BUNDLE: bundle ?? "" },
       cwd: ROOT,
       encoding: "utf8",
     });
@@ -55,10 +72,17 @@ for (const name of Object.keys(variants)) {
   );
 }
 const diff = (a, b) => `${(c[a] - c[b]).toFixed(1)} ms CPU (${(w[a] - w[b]).toFixed(1)} ms wall)`;
-console.log(`  the hook adds ${diff("hook", "bare")} to the MCP SDK's graph alone,`);
-console.log(
-  `  ${diff("hook+otel", "bare+otel")} to it with NodeSDK's graph (what register loads);`,
-);
+if (!bundle) {
+  console.log(`  the hook adds ${diff("hook", "bare")} to the MCP SDK's graph alone,`);
+  console.log(
+    `  ${diff("hook+otel", "bare+otel")} to it with NodeSDK's graph (what register loads);`,
+  );
+} else console.log(`  the hook adds ${diff("hook", "bare")} to a process that loads ${bundle},`);
 console.log(
   `  register in all (hook, NodeSDK, McpInstrumentation) adds ${diff("register", "bare")}`,
 );
+if (baseline) {
+  console.log(
+    `  against ${baseline}: hook ${diff("hook", "hook@base")}, register ${diff("register", "register@base")}`,
+  );
+}

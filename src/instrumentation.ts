@@ -16,7 +16,13 @@ import {
   tracedOnRequest,
   tracedRequest,
 } from "./protocol-wrappers.js";
-import { clientPrototypeOf, type Generation, protocolOf } from "./reach/generations.js";
+import {
+  clientPrototypeOf,
+  GENERATIONS,
+  type Generation,
+  protocolOf,
+} from "./reach/generations.js";
+import { protocolOfInstance } from "./reach/protocol-lookup.js";
 import { reachSdk } from "./reach/sdk-reach.js";
 import { resolveOptions } from "./resolve-options.js";
 import { ServerRequestTracer } from "./server-request.js";
@@ -107,13 +113,54 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
       return;
     }
     this.patchProtocol(generation, prototype, release);
-    const client = clientPrototypeOf(moduleExports, Protocol) as { listen?: Listen } | undefined;
-    if (client) {
-      const { sent, deps } = this.tracers();
-      deps.patches.wrapMethod(client, "listen", (original) =>
-        tracedListen(original, sent, deps.patches),
-      );
+    const client = clientPrototypeOf(moduleExports, Protocol);
+    if (client) this.patchListen(client);
+  }
+
+  /**
+   * Traces the SDK copy behind one MCP `Server`, `McpServer` or `Client` (SDK v1 or v2), for code
+   * the hooks cannot see: a server bundled with its own copy of the SDK, or a process without the
+   * loader hook. The copy's `Protocol` is patched once, so every instance made from it is traced,
+   * those made before included. Calling it again, on any instance of that copy, does nothing;
+   * `disable()` undoes it. Anything else gets one diag warning and no change; it never throws.
+   *
+   * @param serverOrClient - an instance made by the SDK copy to trace.
+   * @returns whether that copy is traced now.
+   * @example
+   * ```ts
+   * const instrumentation = new McpInstrumentation();
+   * // ... NodeSDK started with it, server built ...
+   * instrumentation.instrument(server);
+   * ```
+   */
+  instrument(serverOrClient: unknown): boolean {
+    if (!this._enabled) {
+      this._diag.warn("instrument() on a disabled McpInstrumentation: nothing is traced");
+      return false;
     }
+    try {
+      const found = protocolOfInstance(serverOrClient);
+      if ("reason" in found) {
+        this._diag.warn(`instrument(): ${found.reason}; its requests are not traced`);
+        return false;
+      }
+      const generation = GENERATIONS.find((known) => known.id === found.generation);
+      if (!generation) return false;
+      this.patchProtocol(generation, found.prototype, "instrument()");
+      if (found.client) this.patchListen(found.client.prototype);
+      return isWrapped(found.prototype._onrequest);
+    } catch (error) {
+      this._diag.error("instrument(): could not instrument the MCP SDK", error);
+      return false;
+    }
+  }
+
+  /** v2's `Client.listen`, whose stream a `Protocol` method never sees. */
+  private patchListen(client: object): void {
+    const { sent, deps } = this.tracers();
+    deps.patches.wrapMethod(client as { listen?: Listen }, "listen", (original) =>
+      tracedListen(original, sent, deps.patches),
+    );
   }
 
   /** The one place a `Protocol` prototype is patched, whichever path found it. */

@@ -2,7 +2,7 @@
  * An SDK copy outside the supported range, or one whose Protocol lacks what is wrapped, gets a
  * diag warning naming the release and what is not traced: never silence.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { McpInstrumentation } from "../src/instrumentation.js";
@@ -89,5 +89,51 @@ describe("a Protocol without what is wrapped (a release that changed its interna
         "requests left unanswered when the connection closes do not end their spans; " +
         "outgoing requests get no CLIENT spans",
     ]);
+  });
+});
+
+describe("a bundled Protocol of a shape this package does not trace", () => {
+  it("an SDK older than 1.10 (its _onrequest takes no extra): not patched, and said once", () => {
+    const diag = captureDiag(); // here, not while collecting: it replaces the other's logger
+    new McpInstrumentation();
+    const slot = (globalThis as Record<symbol, { loaded(...args: unknown[]): void }>)[
+      Symbol.for(HOOK_SLOT_KEY)
+    ]!;
+    class Protocol {
+      _onrequest(_request: unknown) {}
+      _onresponse() {}
+      request() {}
+    }
+    slot.loaded("bundled-protocol", { Protocol }, "/srv/dist/old-bundle.js");
+    // (The new instrumentation is also handed what the slot saw before: those say their own.)
+    expect(diag.warnings().filter((w) => w.includes("bundled"))).toEqual([
+      "mcpcat-otel the MCP SDK bundled in /srv/dist/old-bundle.js: a Protocol older than SDK 1.10 " +
+        "(_onrequest takes no extra); its requests are not traced",
+    ]);
+    expect(Object.hasOwn(Protocol.prototype._onrequest, "__wrapped")).toBe(false);
+  });
+});
+
+describe("the SDK v2 peer ranges", () => {
+  const packageJson = (...path: string[]) =>
+    JSON.parse(readFileSync(join(ROOT, ...path, "package.json"), "utf8"));
+  it("start at the oldest v2 release the compatibility suite runs, with a fixture for every minor since", () => {
+    const fixtures = readdirSync(join(ROOT, "test", "compat")).filter((n) => n.startsWith("v2-"));
+    const proven = fixtures.map((fixture) => {
+      const { dependencies } = packageJson("test", "compat", fixture);
+      expect(dependencies["@modelcontextprotocol/client"]).toBe(
+        dependencies["@modelcontextprotocol/server"],
+      );
+      return dependencies["@modelcontextprotocol/server"] as string;
+    });
+    const minor = (version: string) => Number(version.replace(/^\D*/, "").split(".")[1]);
+    const oldest = proven.toSorted((a, b) => minor(a) - minor(b))[0]!;
+    const { peerDependencies, devDependencies } = packageJson();
+    for (const name of ["@modelcontextprotocol/server", "@modelcontextprotocol/client"]) {
+      expect(peerDependencies[name]).toBe(`^${oldest}`);
+    }
+    const newest = minor(devDependencies["@modelcontextprotocol/server"]);
+    const minors = new Set(proven.map(minor));
+    for (let m = minor(oldest); m <= newest; m++) expect(minors.has(m), `2.${m}`).toBe(true);
   });
 });

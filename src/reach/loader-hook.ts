@@ -3,15 +3,18 @@
  * loads, wherever it is installed, for `import` and `require` alike.
  *
  * It uses Node's synchronous in-thread `module.registerHooks` (Node >= 22.15, no flag, no
- * warning), whose `load` hook sees both module systems. Only URLs under `@modelcontextprotocol/`
- * are looked at; a target file gets one statement appended (hook-source.ts) that hands its
- * exports to the shared slot, which calls the handlers subscribed for that target.
+ * warning), whose `load` hook sees both module systems. A target file (a URL under
+ * `@modelcontextprotocol/` that the table names) gets one statement appended (hook-source.ts)
+ * that hands its exports to the shared slot, which calls the handlers subscribed for that
+ * target. Any other module costs one search of its bytes: a bundle that inlines the SDK hands
+ * its `Protocol` class over from a static block (bundle-recognition.ts).
  *
  * The slot lives on `globalThis` (src/reach/hook-slot.ts, the contract between copies of this
  * package): every build and installed copy shares one slot and one hook.
  */
 import * as nodeModule from "node:module";
 import { log } from "../log.js";
+import { mayHoldProtocol, recogniseBundle } from "./bundle-recognition.js";
 import { targetOf } from "./generations.js";
 import { hookSlot, type TargetHandler } from "./hook-slot.js";
 import { appendNotifier } from "./hook-source.js";
@@ -59,7 +62,8 @@ export function subscribeToTarget(targetId: string, handler: TargetHandler): () 
 const loadHook: LoadHook = (url, context, nextLoad) => {
   const result = nextLoad(url, context);
   const hit = targetOf(url);
-  if (!hit || result.source == null) return result;
+  if (!hit) return withBundledProtocol(url, result);
+  if (result.source == null) return result;
   if (result.format !== (hit.esm ? "module" : "commonjs")) return result;
   try {
     const source = typeof result.source === "string" ? result.source : sourceText(result.source);
@@ -69,6 +73,37 @@ const loadHook: LoadHook = (url, context, nextLoad) => {
     return result;
   }
 };
+
+/**
+ * The SDK's own packages: their `Protocol` is reached through the targets (with a version check).
+ * Other packages of the scope are looked at: the SDK's example servers are bundles.
+ */
+const SDK_PACKAGE = /\/@modelcontextprotocol\/(?:sdk|server|client|core)\//;
+/** Files told about once: a bundle that seems to hold the SDK but was left untouched. */
+const untouched = new Set<string>();
+
+/**
+ * Any other module: a bundle that inlines the SDK gets its `Protocol` class handed over
+ * (bundle-recognition.ts).
+ */
+function withBundledProtocol(url: string, result: ReturnType<LoadHook>): ReturnType<LoadHook> {
+  const esm = result.format === "module";
+  if (result.source == null || (!esm && result.format !== "commonjs")) return result;
+  if (SDK_PACKAGE.test(url) || !mayHoldProtocol(result.source)) return result;
+  try {
+    const found = recogniseBundle(sourceText(result.source), url, esm);
+    if (found?.source !== undefined) return { ...result, source: found.source };
+    if (found && !untouched.has(url)) {
+      untouched.add(url);
+      log.warn(
+        `${url} seems to bundle the MCP SDK, left untouched and not traced: ${found.reason}`,
+      );
+    }
+  } catch (error) {
+    log.warn(`could not look for a bundled MCP SDK in ${url}; left untouched`, error);
+  }
+  return result;
+}
 
 function sourceText(source: unknown): string {
   if (source instanceof Uint8Array) return Buffer.from(source).toString("utf8");

@@ -11,8 +11,10 @@ import { createRequire } from "node:module";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { log } from "../log.js";
+import { BUNDLED_PROTOCOL_TARGET } from "./bundle-recognition.js";
 import { GENERATIONS, type Generation } from "./generations.js";
 import { installLoaderHook, subscribeToTarget } from "./loader-hook.js";
+import { bundledProtocol } from "./protocol-lookup.js";
 
 /** Patches the `Protocol` a module of `generation` exports; `release` names the copy. */
 export type PatchModule = (generation: Generation, moduleExports: unknown, release: string) => void;
@@ -41,6 +43,18 @@ export function reachSdk(patch: PatchModule): () => void {
           );
         }
       }
+      // A bundle that inlines the SDK: its class, handed over as it is defined (no version to
+      // read, so its members tell the generation).
+      unsubscribe.push(
+        subscribeToTarget(BUNDLED_PROTOCOL_TARGET, (handedOver, file) => {
+          const where = `the MCP SDK bundled in ${file}`;
+          const found = bundledProtocol(handedOver);
+          if ("reason" in found)
+            return warnOnce(`${where}: ${found.reason}; its requests are not traced`);
+          const generation = GENERATIONS.find((known) => known.id === found.generation);
+          if (generation) patch(generation, handedOver, where);
+        }),
+      );
     }
   } catch (error) {
     log.error("could not install the loader hook; copies outside the app are not reached", error);
@@ -98,6 +112,14 @@ function packageDirOf(file: string): string | undefined {
 
 /** Package folders already warned about, so that each unsupported copy is named once. */
 const warned = new Set<string>();
+
+/** Bundled copies not traced are told about once per process, however many instrumentations. */
+const told = new Set<string>();
+function warnOnce(message: string): void {
+  if (told.has(message)) return;
+  told.add(message);
+  log.warn(message);
+}
 
 /**
  * The copy in `packageDir` as "package version" when its generation supports it; undefined, and

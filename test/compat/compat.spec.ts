@@ -25,8 +25,8 @@ const matrix: Cell[] = process.env.COMPAT_MATRIX
       .filter((name) => existsSync(join(HERE, name, "node_modules", "@modelcontextprotocol")))
       .map((sdk) => ({ node: process.execPath, nodeVersion: process.versions.node, sdk }));
 
-/** What every SDK release must produce: one line per span, sorted (see shapeOf). */
-const EXPECTED = [
+/** What every SDK v1 release must produce: one line per span, sorted (see shapeOf). */
+const EXPECTED_V1 = [
   ...["memory", "http session", "http"].flatMap((channel) => [
     // The client learns the session id from the initialize response, after its span started.
     `CLIENT initialize [${channel === "http session" ? "http" : channel}] ok parent=root`,
@@ -34,6 +34,24 @@ const EXPECTED = [
     `CLIENT tools/call echo [${channel}] ok parent=root`,
     `SERVER tools/call echo [${channel}] ok parent=CLIENT tools/call echo`,
   ]),
+  "CLIENT tools/call fail [memory] error parent=root",
+  "SERVER tools/call fail [memory] tool_error parent=CLIENT tools/call fail",
+  "CLIENT tools/call slow [memory] error parent=root",
+  "SERVER tools/call slow [memory] cancelled parent=CLIENT tools/call slow",
+].sort();
+/** What every SDK v2 release must produce (scenario-v2.mjs). */
+const EXPECTED_V2 = [
+  ...["memory", "handler legacy"].flatMap((channel) => [
+    `CLIENT initialize [${channel}] ok parent=root`,
+    `SERVER initialize [${channel}] ok parent=CLIENT initialize`,
+  ]),
+  ...["memory", "handler legacy", "handler modern"].flatMap((channel) => [
+    `CLIENT tools/call echo [${channel}] ok parent=root`,
+    `SERVER tools/call echo [${channel}] ok parent=CLIENT tools/call echo`,
+  ]),
+  // The modern era's probe: the client sends it outside the traced request path (no CLIENT
+  // span, no context to carry), so its SERVER span is a root.
+  "SERVER server/discover [handler modern] ok parent=root",
   "CLIENT tools/call fail [memory] error parent=root",
   "SERVER tools/call fail [memory] tool_error parent=CLIENT tools/call fail",
   "CLIENT tools/call slow [memory] error parent=root",
@@ -47,14 +65,15 @@ beforeAll(async () => {
 afterAll(() => receiver.close());
 
 describe.each(matrix)("SDK $sdk on Node $nodeVersion", (cell) => {
-  it.each(["esm", "cjs"] as const)("%s: in-memory, HTTP stateful and stateless", async (kind) => {
+  it.each(["esm", "cjs"] as const)("%s: in-memory and HTTP", async (kind) => {
     expect(existsSync(join(HERE, cell.sdk, "node_modules")), "run npm run test:compat").toBe(true);
     const service = `compat-${cell.sdk}-${kind}-${cell.nodeVersion}`;
     const run = await runCell(cell, kind, service);
     expect(run.stderr).toBe("");
     expect(run.code).toBe(0);
     const spans = receiver.spans.filter((span) => span.resource["service.name"] === service);
-    expect(shapeOf(spans)).toEqual(EXPECTED);
+    const v2 = cell.sdk.startsWith("v2-");
+    expect(shapeOf(spans, v2)).toEqual(v2 ? EXPECTED_V2 : EXPECTED_V1);
   });
 });
 
@@ -91,7 +110,7 @@ function runCell(cell: Cell, kind: "esm" | "cjs", service: string) {
  * outcome, and the parent's kind and name. A CLIENT span's error type is left out: the SDK
  * rejects a cancelled request with a plain error before 1.2x and an McpError after.
  */
-function shapeOf(spans: ReceivedSpan[]): string[] {
+function shapeOf(spans: ReceivedSpan[], v2: boolean): string[] {
   const byId = new Map(spans.map((span) => [span.spanId, span]));
   const kindName = (span: ReceivedSpan) =>
     span.kind === 2 ? "SERVER" : span.kind === 3 ? "CLIENT" : `kind${span.kind}`;
@@ -99,12 +118,15 @@ function shapeOf(spans: ReceivedSpan[]): string[] {
     .filter((span) => span.scope === "mcpcat-otel" && span.attributes["mcp.method.name"])
     .map((span) => {
       const a = span.attributes;
-      const channel =
-        a["network.transport"] === "tcp"
-          ? a["mcp.session.id"]
+      const http = a["network.transport"] === "tcp";
+      // v2's createMcpHandler: legacy era (stateless) or modern era (protocol 2026-07-28).
+      const channel = !http
+        ? "memory"
+        : v2
+          ? `handler ${a["mcp.protocol.version"] === "2026-07-28" ? "modern" : "legacy"}`
+          : a["mcp.session.id"]
             ? "http session"
-            : "http"
-          : "memory";
+            : "http";
       const error = a["error.type"] as string | undefined;
       const outcome =
         span.status.code !== 2

