@@ -16,6 +16,8 @@ import type {
 import { McpMetrics } from "./metrics.js";
 import { NotificationTracer } from "./notification-spans.js";
 import {
+  type Connect,
+  tracedConnect,
   tracedNotification,
   tracedNotificationViaCodec,
   tracedOnCancel,
@@ -100,6 +102,7 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
   declare private _listenPatched: Set<object> | undefined;
   declare private _metrics: McpMetrics;
   declare private _notifications: NotificationTracer | undefined;
+  declare private _beforeFirstConnection: (() => void) | undefined;
 
   constructor(config: McpInstrumentationConfig = {}) {
     super(PACKAGE_NAME, PACKAGE_VERSION, config);
@@ -177,6 +180,21 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
     this._listenPatched?.clear();
   }
 
+  /**
+   * Runs `hook` once, when the process makes its first MCP connection (before any request is
+   * traced): `register` registers the OpenTelemetry globals the app left empty then.
+   * @internal
+   */
+  beforeFirstConnection(hook: () => void): void {
+    this._beforeFirstConnection = hook;
+  }
+
+  private firstConnection(): void {
+    const hook = this._beforeFirstConnection;
+    this._beforeFirstConnection = undefined;
+    hook?.();
+  }
+
   private patcher(): ProtocolPatcher {
     return {
       patch: (moduleExports, release) => this.patchProtocol(moduleExports, "v1", release),
@@ -246,6 +264,12 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
       );
     }
     this.patchNotifications(prototype, generation);
+    const connectable = prototype as unknown as { connect: Connect };
+    if (typeof connectable.connect === "function") {
+      this._wrap(connectable, "connect", (original: Connect) =>
+        tracedConnect(original, () => this.firstConnection()),
+      );
+    }
     this._patched ??= new Map();
     this._patched.set(prototype, generation);
   }
@@ -282,6 +306,7 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
       if (isWrapped(prototype[name])) this._unwrap(prototype, name);
     }
     const target = prototype as unknown as Record<string, unknown>;
+    if (isWrapped(target.connect)) this._unwrap(target, "connect");
     for (const name of ALL_NOTIFICATION_METHODS) {
       if (isWrapped(target[name])) this._unwrap(target, name);
     }

@@ -144,3 +144,17 @@ function endOnAbort(protocol: ProtocolLike, request: McpRequest, requests: Serve
   const signal = protocol._requestHandlerAbortControllers?.get(id)?.signal;
   signal?.addEventListener("abort", () => requests.cancelled(protocol, id), { once: true });
 }
+
+export type Connect = (...args: unknown[]) => unknown;
+
+/** `connect`: runs `first` (it runs once, guarded by its owner), then the SDK's own method. */
+export function tracedConnect(original: Connect, first: () => void): Connect {
+  return function connect(this: unknown, ...args: unknown[]) {
+    try {
+      first();
+    } catch {
+      // Setting up telemetry must never cost the app its connection.
+    }
+    return original.apply(this, args);
+  };
+}
