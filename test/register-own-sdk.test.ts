@@ -3,9 +3,10 @@
  * app's SDK keeps its globals and its spans (register holds its own back until the first MCP
  * connection and fills only what is empty); preloaded before register, it gets McpInstrumentation.
  */
-import { afterEach, beforeEach, expect, it } from "vitest";
+
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { afterEach, beforeEach, expect, it } from "vitest";
 import { cleanEnv, FIXTURES, runToEnd, until } from "./helpers/child.js";
 import { OtlpReceiver } from "./helpers/otlp-receiver.js";
 
@@ -61,7 +62,10 @@ it("a server that starts its own NodeSDK in its main module keeps its spans unde
     expect(registered.stderr).not.toMatch(/duplicate registration/);
     // MCP spans go to register's destination, under register's service name, and the app's
     // spans made inside a tool call are their children (the app's context manager carries ours).
-    await until(() => receiver.spans.filter((s) => s.name === "tools/call work").length === 2, "MCP spans");
+    await until(
+      () => receiver.spans.filter((s) => s.name === "tools/call work").length === 2,
+      "MCP spans",
+    );
     const calls = receiver.spans.filter((s) => s.name === "tools/call work");
     expect(new Set(receiver.spans.map((s) => s.resource["service.name"]))).toEqual(
       new Set(["from-env"]),

@@ -4,7 +4,12 @@ import { McpInstrumentation } from "../instrumentation.js";
 import { registerLog } from "../log.js";
 import { installStderrDiagLogger } from "./diag-logger.js";
 import { flushOnExit } from "./flush-on-exit.js";
-import { fillEmptyGlobals, globalRegistered, holdBackGlobals, registeredGlobals } from "./globals.js";
+import {
+  fillEmptyGlobals,
+  globalRegistered,
+  holdBackGlobals,
+  registeredGlobals,
+} from "./globals.js";
 import { unsupportedNodeMessage } from "./node-version.js";
 import { planFromEnv, withEnv } from "./plan.js";
 import { mcpcatProcessor, traceProcessorsFor } from "./span-processors.js";
@@ -85,4 +90,3 @@ export function startFromEnv(): NodeSDK | undefined {
     return undefined;
   }
 }
-
