@@ -26,6 +26,9 @@ import { startRequestSpan } from "./request-start.js";
  * such as sampling) sends, and carries its context to the other side in `params._meta`.
  */
 export class ClientRequestTracer {
+  /** The app's code runs in its own context, not under our span (see McpInstrumentation). */
+  separate = false;
+
   constructor(
     private readonly getTracer: () => Tracer,
     private readonly getOptions: () => ResolvedOptions,
@@ -68,7 +71,9 @@ export class ClientRequestTracer {
     const span = tracked;
     let pending: Promise<unknown>;
     try {
-      pending = context.with(spanContext, () => runOriginal(outgoing));
+      pending = this.separate
+        ? runOriginal(outgoing)
+        : context.with(spanContext, () => runOriginal(outgoing));
     } catch (error) {
       span.endWithError(error, false);
       throw error;

@@ -189,6 +189,17 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
     this._beforeFirstConnection = hook;
   }
 
+  /**
+   * MCP spans go to a pipeline the app's own telemetry does not see: the app's code (handlers,
+   * the transport) runs in the app's own context, not under them, so that none of the app's
+   * spans gets a parent its backend never receives (Sentry drops such spans).
+   * @internal
+   */
+  separateFromAppContext(): void {
+    this.requests().separate = true;
+    this.sentRequests().separate = true;
+  }
+
   private firstConnection(): void {
     const hook = this._beforeFirstConnection;
     this._beforeFirstConnection = undefined;

@@ -46,6 +46,9 @@ import { guard } from "./utils.js";
  * the response or error is sent.
  */
 export class ServerRequestTracer {
+  /** The handler runs in the app's own context, not under our span (see McpInstrumentation). */
+  separate = false;
+
   constructor(
     private readonly getTracer: () => Tracer,
     private readonly getOptions: () => ResolvedOptions,
@@ -73,7 +76,7 @@ export class ServerRequestTracer {
       return;
     }
     if (isTaskRelated(protocol, request)) watchTaskQueue(protocol);
-    context.with(spanContext, () => {
+    context.with(this.separate ? context.active() : spanContext, () => {
       try {
         this.beforeHandler(tracked, transport, transportExtra, options.config);
       } catch (error) {

@@ -1,6 +1,6 @@
 /*
- * `register` beside a server that traces itself with Sentry (`@sentry/node`, initialised in the
- * server's main module). The server is a user's app with its own package.json and lock
+ * `register` beside a server that traces itself with Sentry (`@sentry/node` 10, OpenTelemetry JS
+ * 2.x based, as `@sentry/mcp-server` 0.39 is; initialised in the server's main module). The server is a user's app with its own package.json and lock
  * (coexist/sentry), copied outside the project, installed from its lock, and given mcpcat-otel
  * from the packed tarball. Run plain and under `--import mcpcat-otel/register` over stdio, its
  * Sentry transactions must arrive the same; MCP spans go to register's OTLP destination.
@@ -58,11 +58,7 @@ async function runSentryServer(preload: string[], sentry: SentryReceiver) {
     expect(result.content).toEqual([{ type: "text", text: "done" }]);
   }
   await client.close();
-  await until(
-    () => sentry.spans.filter((name) => name === "  app.work").length === 2,
-    "Sentry spans",
-    15_000,
-  );
+  await until(() => sentry.transactions.length >= 2, "Sentry transactions", 15_000);
   await new Promise((resolve) => setTimeout(resolve, 500)); // anything more would have come
   return { stderr };
 }
@@ -77,17 +73,9 @@ it("a server that initialises Sentry in its main module sends the same transacti
       ["--import", "mcpcat-otel/register"],
       registeredSentry,
     );
-    // Sentry's own MCP spans (a transaction per request) and the app's span in each tool call.
-    expect(plainSentry.spans.sort()).toEqual(
-      [
-        "initialize",
-        "notifications/initialized",
-        "tools/call work",
-        "tools/call work",
-        "  app.work",
-        "  app.work",
-      ].sort(),
-    );
+    // Each tool call's Sentry span is a transaction of its own, as without register (under our
+    // SERVER span, which Sentry never receives, Sentry would drop it).
+    expect(plainSentry.spans).toEqual(["app.work", "app.work"]);
     expect(registeredSentry.spans.sort()).toEqual(plainSentry.spans.sort());
     expect(registeredSentry.errors).toEqual([]);
     expect(registered.stderr).not.toMatch(/duplicate registration|error/i);

@@ -73,9 +73,9 @@ export function holdBackGlobals(before: Set<GlobalName>): HeldGlobals {
  * context manager and propagator MCP tracing needs, and the providers, so that the app's own
  * spans inside MCP handlers are exported too when it has no SDK of its own. What the app has
  * registered stays: it is told once, at `info` (nothing is lost, MCP spans still go to
- * `register`'s exporters).
+ * `register`'s exporters). Says whether the app keeps a tracer provider of its own.
  */
-export function fillEmptyGlobals(held: HeldGlobals): void {
+export function fillEmptyGlobals(held: HeldGlobals): { appTracerProvider: boolean } {
   const kept: string[] = [];
   if (held.tracerProvider) {
     if (globalRegistered("trace")) kept.push("tracer provider");
@@ -97,4 +97,5 @@ export function fillEmptyGlobals(held: HeldGlobals): void {
         "and sends MCP spans to its own exporters",
     );
   }
+  return { appTracerProvider: kept.includes("tracer provider") };
 }

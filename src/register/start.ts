@@ -82,7 +82,12 @@ export function startFromEnv(): NodeSDK | undefined {
     // app's, once it registers one.
     if (held.tracerProvider) instrumentation.setTracerProvider(held.tracerProvider);
     if (held.meterProvider) instrumentation.setMeterProvider(held.meterProvider);
-    instrumentation.beforeFirstConnection(() => fillEmptyGlobals(held));
+    instrumentation.beforeFirstConnection(() => {
+      // MCP spans in register's pipeline, the app's in its own: the app's must not become
+      // children of spans its backend never gets (it would drop or orphan them).
+      const { appTracerProvider } = fillEmptyGlobals(held);
+      if (appTracerProvider && held.tracerProvider) instrumentation.separateFromAppContext();
+    });
     flushOnExit(() => sdk.shutdown());
     return sdk;
   } catch (error) {
