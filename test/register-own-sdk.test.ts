@@ -80,6 +80,30 @@ it("a server that starts its own NodeSDK in its main module keeps its spans unde
   }
 }, 60_000);
 
+it("an app that sets up its own SDK only after its first MCP connection is told so in one line", async () => {
+  const run = await runToEnd(
+    ["--import", "mcpcat-otel/register", "own-sdk.mjs"],
+    cleanEnv({
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_SERVICE_NAME: "from-env",
+      OTEL_METRICS_EXPORTER: "none",
+      OTEL_LOGS_EXPORTER: "none",
+    }),
+  );
+  expect(run.code).toBe(0);
+  expect(run.stderr).not.toMatch(/duplicate registration/);
+  expect(run.stderr.trim().split("\n")).toEqual([
+    "[otel warn] mcpcat-otel/register the app sets up OpenTelemetry after its first MCP " +
+      "connection, when register had set up what the app had left empty; the app's (its " +
+      "service name, exporters) is not used. Set it up before the app connects, or drop the " +
+      "register preload and add McpInstrumentation to the app's NodeSDK",
+  ]);
+  await until(() => receiver.spans.some((s) => s.kind === 2), "SERVER spans");
+  expect([...new Set(receiver.spans.map((s) => s.resource["service.name"]))]).toEqual([
+    "from-env",
+  ]);
+});
+
 it("preloaded after the app's own SDK: adds McpInstrumentation to it, in one line", async () => {
   const run = await runToEnd(
     ["--import", "./sdk-only-setup.mjs", "--import", "mcpcat-otel/register", "esm-static.mjs"],

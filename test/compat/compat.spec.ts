@@ -1,6 +1,6 @@
 /*
- * The compatibility suite (`npm run test:compat`): each SDK fixture (its own install) runs the
- * same scenario as an ES module and as CommonJS, under `--import`/`-r` of the built register
+ * The compatibility suite (`npm run test:compat`): each SDK fixture (its own install), and each
+ * OpenTelemetry generation's app (otel-*: its own install, with mcpcat-otel in it), runs the same scenario as an ES module and as CommonJS, under `--import`/`-r` of the built register
  * entry, from a cwd outside the project, on each Node of the matrix. Every cell must give the
  * same span shapes. The matrix comes from run.mjs (COMPAT_MATRIX); alone, this Node and every
  * installed fixture.
@@ -59,10 +59,12 @@ describe.each(matrix)("SDK $sdk on Node $nodeVersion", (cell) => {
 });
 
 function runCell(cell: Cell, kind: "esm" | "cjs", service: string) {
+  // An OpenTelemetry generation's app (otel-*) preloads mcpcat-otel as installed in it.
+  const dist = cell.sdk.startsWith("otel-")
+    ? join(HERE, cell.sdk, "node_modules", "mcpcat-otel", "dist")
+    : join(ROOT, "dist");
   const preload =
-    kind === "esm"
-      ? ["--import", join(ROOT, "dist", "register.mjs")]
-      : ["-r", join(ROOT, "dist", "register.cjs")];
+    kind === "esm" ? ["--import", join(dist, "register.mjs")] : ["-r", join(dist, "register.cjs")];
   const app = join(HERE, cell.sdk, kind === "esm" ? "esm.mjs" : "cjs.cjs");
   const child = spawn(cell.node, [...preload, app], {
     cwd: tmpdir(), // not the project: nothing is resolvable from the cwd
