@@ -8,7 +8,7 @@
  * span processors and meter provider, and MCPCatExporter in its generation's BatchSpanProcessor.
  */
 import { execFile } from "node:child_process";
-import { copyFileSync, readdirSync, readFileSync } from "node:fs";
+import { copyFileSync, existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -53,6 +53,13 @@ function copiesOf(nodeModules: string, name: string): string[] {
 
 /** Every `@opentelemetry/*` package installed under `nodeModules`, nested or not, as `path@version`. */
 function openTelemetryPackages(nodeModules: string): string[] {
+  return installedPackages(nodeModules).filter((found) =>
+    found.slice(nodeModules.length).includes("@opentelemetry/"),
+  );
+}
+
+/** Every package installed under `nodeModules`, nested or not, as `path@version`. */
+function installedPackages(nodeModules: string): string[] {
   const found: string[] = [];
   const visit = (dir: string) => {
     let entries: string[];
@@ -67,10 +74,9 @@ function openTelemetryPackages(nodeModules: string): string[] {
         : [entry];
       for (const pkg of names) {
         const folder = join(dir, pkg);
-        if (pkg.startsWith("@opentelemetry/")) {
-          const { version } = JSON.parse(readFileSync(join(folder, "package.json"), "utf8"));
-          found.push(`${folder}@${version}`);
-        }
+        if (pkg.startsWith(".") || !existsSync(join(folder, "package.json"))) continue;
+        const { version } = JSON.parse(readFileSync(join(folder, "package.json"), "utf8"));
+        found.push(`${folder}@${version}`);
         visit(join(folder, "node_modules"));
       }
     }
@@ -104,6 +110,17 @@ describe.each(cases)("an app on OpenTelemetry JS $label", ({ generation, api }) 
       .map(([path, { version }]) => `${join(folder, path)}@${version}`)
       .sort();
     expect(openTelemetryPackages(nodeModules).sort()).toEqual(locked);
+    // All that the install added: mcpcat-otel and its three dependencies of no generation.
+    const inLock = new Set(
+      Object.entries(lock.packages).map(
+        ([path, { version }]) => `${join(folder, path)}@${version}`,
+      ),
+    );
+    const added = installedPackages(nodeModules)
+      .filter((found) => !inLock.has(found))
+      .map((found) => found.slice(nodeModules.length + 1).replace(/@[^@]*$/, ""))
+      .sort();
+    expect(added).toEqual(["agentcat-api", "mcpcat-api", "mcpcat-otel", "undici"]);
   });
 
   it("records SERVER and CLIENT spans with identity and _meta propagation through the app's NodeSDK, metrics through its meter provider, MCPCat events through its BatchSpanProcessor", async () => {

@@ -99,9 +99,7 @@ it("an app that sets up its own SDK only after its first MCP connection is told 
       "register preload and add McpInstrumentation to the app's NodeSDK",
   ]);
   await until(() => receiver.spans.some((s) => s.kind === 2), "SERVER spans");
-  expect([...new Set(receiver.spans.map((s) => s.resource["service.name"]))]).toEqual([
-    "from-env",
-  ]);
+  expect([...new Set(receiver.spans.map((s) => s.resource["service.name"]))]).toEqual(["from-env"]);
 });
 
 it("preloaded after the app's own SDK: adds McpInstrumentation to it, in one line", async () => {

@@ -55,6 +55,12 @@ describe.each(matrix)("SDK $sdk on Node $nodeVersion", (cell) => {
     expect(run.code).toBe(0);
     const spans = receiver.spans.filter((span) => span.resource["service.name"] === service);
     expect(shapeOf(spans)).toEqual(EXPECTED);
+    // An OpenTelemetry generation's cell ran on that generation's SDK (otel-2.x: 2.x).
+    const generation = /^otel-(\d+)\.x$/.exec(cell.sdk)?.[1];
+    if (generation) {
+      const versions = new Set(spans.map((span) => span.resource["telemetry.sdk.version"]));
+      expect([...versions].map((version) => String(version).split(".")[0])).toEqual([generation]);
+    }
   });
 });
 
