@@ -16,8 +16,7 @@ import type {
 import { McpMetrics } from "./metrics.js";
 import { NotificationTracer } from "./notification-spans.js";
 import {
-  type Connect,
-  tracedConnect,
+  afterFirstTraffic,
   tracedNotification,
   tracedNotificationViaCodec,
   tracedOnCancel,
@@ -102,7 +101,7 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
   declare private _listenPatched: Set<object> | undefined;
   declare private _metrics: McpMetrics;
   declare private _notifications: NotificationTracer | undefined;
-  declare private _beforeFirstConnection: (() => void) | undefined;
+  declare private _beforeFirstTraffic: (() => void) | undefined;
 
   constructor(config: McpInstrumentationConfig = {}) {
     super(PACKAGE_NAME, PACKAGE_VERSION, config);
@@ -181,12 +180,12 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
   }
 
   /**
-   * Runs `hook` once, when the process makes its first MCP connection (before any request is
-   * traced): `register` registers the OpenTelemetry globals the app left empty then.
+   * Runs `hook` once, at the process's first MCP connection or request, before it is traced:
+   * `register` registers the OpenTelemetry globals the app left empty then.
    * @internal
    */
-  beforeFirstConnection(hook: () => void): void {
-    this._beforeFirstConnection = hook;
+  beforeFirstTraffic(hook: () => void): void {
+    this._beforeFirstTraffic = hook;
   }
 
   /**
@@ -200,10 +199,11 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
     this.sentRequests().separate = true;
   }
 
-  private firstConnection(): void {
-    const hook = this._beforeFirstConnection;
-    this._beforeFirstConnection = undefined;
-    hook?.();
+  private firstTraffic(): void {
+    if (!this._beforeFirstTraffic) return;
+    const hook = this._beforeFirstTraffic;
+    this._beforeFirstTraffic = undefined;
+    hook();
   }
 
   private patcher(): ProtocolPatcher {
@@ -248,12 +248,16 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
     }
     const requests = this.requests();
     const sent = this.sentRequests();
+    const first = () => this.firstTraffic();
     // Without `_oncancel` (1.21 and older), a cancelled request is seen through its abort signal.
     const watchAbort = !has("_oncancel");
     this._wrap(prototype, "_onrequest", (original: OnRequest) =>
-      generation === "v1"
-        ? tracedV1OnRequest(original, requests, watchAbort)
-        : tracedV2OnRequest(original, requests),
+      afterFirstTraffic(
+        generation === "v1"
+          ? tracedV1OnRequest(original, requests, watchAbort)
+          : tracedV2OnRequest(original, requests),
+        first,
+      ),
     );
     // Cancelled and orphaned requests get no response; these end their spans, at no cost to
     // the requests that do get one.
@@ -268,18 +272,18 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
       );
     }
     if (generation === "v1" && has("request")) {
-      this._wrap(prototype, "request", (original: SendRequest) => tracedRequest(original, sent));
+      this._wrap(prototype, "request", (original: SendRequest) =>
+        afterFirstTraffic(tracedRequest(original, sent), first),
+      );
     } else if (generation === "v2" && has("_requestWithSchemaViaCodec")) {
       this._wrap(prototype, "_requestWithSchemaViaCodec", (original: SendViaCodec) =>
-        tracedRequestViaCodec(original, sent),
+        afterFirstTraffic(tracedRequestViaCodec(original, sent), first),
       );
     }
     this.patchNotifications(prototype, generation);
-    const connectable = prototype as unknown as { connect: Connect };
+    const connectable = prototype as unknown as { connect: () => unknown };
     if (typeof connectable.connect === "function") {
-      this._wrap(connectable, "connect", (original: Connect) =>
-        tracedConnect(original, () => this.firstConnection()),
-      );
+      this._wrap(connectable, "connect", (original) => afterFirstTraffic(original, first));
     }
     this._patched ??= new Map();
     this._patched.set(prototype, generation);

@@ -145,16 +145,21 @@ function endOnAbort(protocol: ProtocolLike, request: McpRequest, requests: Serve
   signal?.addEventListener("abort", () => requests.cancelled(protocol, id), { once: true });
 }
 
-export type Connect = (...args: unknown[]) => unknown;
-
-/** `connect`: runs `first` (it runs once, guarded by its owner), then the SDK's own method. */
-export function tracedConnect(original: Connect, first: () => void): Connect {
-  return function connect(this: unknown, ...args: unknown[]) {
+/**
+ * `method`, after `first` (the process's first MCP traffic: a connection or a request, whichever
+ * comes first; `first` is a no-op after its first run). Wraps `connect`, `_onrequest` and the
+ * request senders.
+ */
+export function afterFirstTraffic<F extends (...args: never[]) => unknown>(
+  method: F,
+  first: () => void,
+): F {
+  return function (this: unknown, ...args: never[]) {
     try {
       first();
     } catch {
-      // Setting up telemetry must never cost the app its connection.
+      // Setting up telemetry must never cost the app its connection or request.
     }
-    return original.apply(this, args);
-  };
+    return method.apply(this, args);
+  } as F;
 }

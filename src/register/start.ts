@@ -21,8 +21,9 @@ const STARTED = Symbol.for("mcpcat-otel.register.started");
  * flushes it when the process ends. It registers no OpenTelemetry global at preload: the
  * app's main module has not run yet, and whatever telemetry it sets up (its own NodeSDK,
  * Sentry) must find the globals free. `McpInstrumentation` gets this SDK's providers directly;
- * the globals the app leaves empty are filled at its first MCP connection (globals.ts). Never throws: a failure is a diag error, and the app runs
- * on uninstrumented. Returns the SDK, or undefined when none was started.
+ * the globals the app leaves empty are filled at its first MCP traffic (globals.ts).
+ * Never throws: a failure is a diag error, and the app runs on uninstrumented. Returns the SDK,
+ * or undefined when none was started.
  */
 export function startFromEnv(): NodeSDK | undefined {
   // `-r` and `--import` together (or the CJS and ESM builds both preloaded) must not start a
@@ -82,7 +83,7 @@ export function startFromEnv(): NodeSDK | undefined {
     // app's, once it registers one.
     if (held.tracerProvider) instrumentation.setTracerProvider(held.tracerProvider);
     if (held.meterProvider) instrumentation.setMeterProvider(held.meterProvider);
-    instrumentation.beforeFirstConnection(() => {
+    instrumentation.beforeFirstTraffic(() => {
       // MCP spans in register's pipeline, the app's in its own: the app's must not become
       // children of spans its backend never gets (it would drop or orphan them).
       const { appTracerProvider } = fillEmptyGlobals(held);
