@@ -17,7 +17,7 @@ beforeEach(async () => {
 afterEach(() => receiver.close());
 
 /** Runs the self-tracing stdio server (plain, or with `preload`), calls its tool twice, ends it. */
-async function runOwnSdkServer(preload: string[], app: OtlpReceiver) {
+async function runOwnSdkServer(preload: string[], app: OtlpReceiver, extra = {}) {
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [...preload, "own-sdk-stdio-server.mjs"],
@@ -30,6 +30,7 @@ async function runOwnSdkServer(preload: string[], app: OtlpReceiver) {
       OTEL_METRICS_EXPORTER: "none",
       OTEL_LOGS_EXPORTER: "none",
       OTEL_BSP_SCHEDULE_DELAY: "50",
+      ...extra,
     }),
     stderr: "pipe",
   });
@@ -41,7 +42,8 @@ async function runOwnSdkServer(preload: string[], app: OtlpReceiver) {
   await client.connect(transport);
   for (let i = 0; i < 2; i++) await client.callTool({ name: "work", arguments: {} });
   await client.close();
-  await until(() => app.spans.length >= 2, "the app's own spans");
+  const target = "FIXTURE_NO_SDK" in extra ? receiver : app;
+  await until(() => target.spans.filter((s) => s.name === "app.work").length >= 2, "app spans");
   await new Promise((resolve) => setTimeout(resolve, 300)); // anything more would have come
   return { stderr };
 }
@@ -77,6 +79,26 @@ it("a server that starts its own NodeSDK in its main module keeps its spans unde
   } finally {
     await plainApp.close();
     await registeredApp.close();
+  }
+}, 60_000);
+
+it("a server with no telemetry of its own: register's globals, filled at the first MCP traffic, carry its spans as children of the MCP spans", async () => {
+  const unused = await new OtlpReceiver().start();
+  try {
+    await runOwnSdkServer(["--import", "mcpcat-otel/register"], unused, { FIXTURE_NO_SDK: "1" });
+    await until(
+      () => receiver.spans.filter((s) => s.name === "tools/call work").length === 2,
+      "MCP spans",
+    );
+    const calls = receiver.spans.filter((s) => s.name === "tools/call work");
+    const work = receiver.spans.filter((s) => s.name === "app.work");
+    expect(work.map((s) => s.parentSpanId).sort()).toEqual(calls.map((s) => s.spanId).sort());
+    expect(new Set(receiver.spans.map((s) => s.resource["service.name"]))).toEqual(
+      new Set(["from-env"]),
+    );
+    expect(unused.spans).toEqual([]);
+  } finally {
+    await unused.close();
   }
 }, 60_000);
 
