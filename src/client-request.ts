@@ -59,7 +59,9 @@ export class ClientRequestTracer {
     const span = tracked;
     let pending: Promise<unknown>;
     try {
-      pending = context.with(spanContext, () => runOriginal(outgoing));
+      pending = this.deps.separate
+        ? runOriginal(outgoing)
+        : context.with(spanContext, () => runOriginal(outgoing));
     } catch (error) {
       span.endWithError(error, false);
       throw error;

@@ -28,9 +28,10 @@ function write(level: string) {
 const DUPLICATE = /@opentelemetry\/api: Attempted duplicate registration of API/;
 
 /**
- * The app started an OpenTelemetry SDK of its own under `register`: the API then logs one
- * "duplicate registration" stack trace per global (context, propagation, trace, ...), and the
- * app's settings (its service name among them) silently do not apply. One line says so instead.
+ * The app set up OpenTelemetry of its own after its first MCP connection, when `register` had
+ * registered the globals the app had left empty: the API then logs one "duplicate registration"
+ * stack trace per global (context, propagation, trace, ...), and the app's settings silently do
+ * not apply. One line says so instead.
  */
 function foldDuplicateRegistrations(
   error: (message: string, ...args: unknown[]) => void,
@@ -45,9 +46,10 @@ function foldDuplicateRegistrations(
     if (told) return;
     told = true;
     warn(
-      "mcpcat-otel/register the app starts an OpenTelemetry SDK of its own; register's, set up " +
-        "from the environment, stays in charge and the app's (its service name, exporters) is " +
-        "not used. Use one: drop the register preload, or add McpInstrumentation to the app's NodeSDK",
+      "mcpcat-otel/register the app sets up OpenTelemetry after its first MCP connection, when " +
+        "register had set up what the app had left empty; the app's (its service name, " +
+        "exporters) is not used. Set it up before the app connects, or drop the register " +
+        "preload and add McpInstrumentation to the app's NodeSDK",
     );
   };
 }

@@ -7,6 +7,7 @@ import { McpMetrics } from "./metrics.js";
 import { NotificationTracer } from "./notification-spans.js";
 import { Patches } from "./patches.js";
 import {
+  afterFirstTraffic,
   type Listen,
   tracedListen,
   tracedNotification,
@@ -64,6 +65,7 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
   declare private _metrics: McpMetrics;
   declare private _tracers: Tracers | undefined;
   declare private _stopReach: (() => void) | undefined;
+  declare private _beforeFirstTraffic: (() => void) | undefined;
 
   constructor(config: McpInstrumentationConfig = {}) {
     super(PACKAGE_NAME, PACKAGE_VERSION, config);
@@ -102,6 +104,31 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
     this._stopReach?.();
     this._stopReach = undefined;
     this._tracers?.deps.patches.undoAll();
+  }
+
+  /**
+   * Runs `hook` once, at the process's first MCP connection or request, before it is traced:
+   * `register` registers the OpenTelemetry globals the app left empty then.
+   * @internal
+   */
+  beforeFirstTraffic(hook: () => void): void {
+    this._beforeFirstTraffic = hook;
+  }
+
+  /**
+   * MCP spans go to a pipeline the app's own telemetry does not see: the app's code runs in its
+   * own context, not under them (`TracerDeps.separate`).
+   * @internal
+   */
+  separateFromAppContext(): void {
+    this.tracers().deps.separate = true;
+  }
+
+  private firstTraffic(): void {
+    const hook = this._beforeFirstTraffic;
+    if (!hook) return;
+    this._beforeFirstTraffic = undefined;
+    hook();
   }
 
   /** Patches the `Protocol` (and v2's `Client`) a module of `generation` exports. */
@@ -180,9 +207,17 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
     // Without `_oncancel` (1.21 and older), a cancelled request is seen through its abort signal.
     const watchAbort = !has("_oncancel");
     const { webExtra, dropsByEra, messageArg } = generation;
+    // The first connection, request or send runs `register`'s deferred set-up first.
+    const first = () => this.firstTraffic();
     patches.wrapMethod(prototype, "_onrequest", (original) =>
-      tracedOnRequest(original, requests, { watchAbort, webExtra, dropsByEra }),
+      afterFirstTraffic(
+        tracedOnRequest(original, requests, { watchAbort, webExtra, dropsByEra }),
+        first,
+      ),
     );
+    if (has("connect")) {
+      patches.wrapMethod(prototype, "connect", (original) => afterFirstTraffic(original, first));
+    }
     // Cancelled and orphaned requests get no response; these end their spans, at no cost to
     // the requests that do get one.
     if (!watchAbort) {
@@ -192,7 +227,7 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
       tracedOnClose(original, requests, sent),
     );
     patches.wrapMethod(prototype, generation.sendRequest, (original) =>
-      tracedRequest(original, sent, messageArg),
+      afterFirstTraffic(tracedRequest(original, sent, messageArg), first),
     );
     // For `captureNotifications`, which decides per message, at run time: both ways or neither.
     if (has("_onnotification") && has(generation.sendNotification)) {
@@ -223,6 +258,7 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
             this._wrap(target as Record<string, () => unknown>, name, wrapper),
           unwrap: (target, name) => this._unwrap(target as Record<string, () => unknown>, name),
         }),
+        separate: false,
       };
       this._tracers = {
         deps,

@@ -88,6 +88,8 @@ export type SendRequest = (this: ProtocolLike, ...args: unknown[]) => Promise<un
  */
 export interface ProtocolPrototype {
   _onrequest: OnRequest;
+  /** Attaches a transport: wrapped only to run `register`'s deferred set-up first. */
+  connect?: (transport: unknown, ...rest: unknown[]) => Promise<void>;
   _oncancel?: OnCancel;
   _onclose?: OnClose;
   _onnotification?: OnNotification;

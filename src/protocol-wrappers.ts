@@ -176,3 +176,22 @@ function endOnAbort(protocol: ProtocolLike, request: McpRequest, requests: Serve
   const signal = protocol._requestHandlerAbortControllers?.get(id)?.signal;
   signal?.addEventListener("abort", () => requests.cancelled(protocol, id), { once: true });
 }
+
+/**
+ * `method`, after `first` (the process's first MCP traffic: a connection or a request, whichever
+ * comes first; `first` is a no-op after its first run). Wraps `connect`, `_onrequest` and the
+ * request senders.
+ */
+export function afterFirstTraffic<F extends (...args: never[]) => unknown>(
+  method: F,
+  first: () => void,
+): F {
+  return function (this: unknown, ...args: never[]) {
+    try {
+      first();
+    } catch {
+      // Setting up telemetry must never cost the app its connection or request.
+    }
+    return method.apply(this, args);
+  } as F;
+}

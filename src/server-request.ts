@@ -79,7 +79,12 @@ export class ServerRequestTracer {
       return;
     }
     if (isTaskRelated(protocol, request)) watchTaskQueue(protocol, this.deps.patches);
-    context.with(spanContext, () => {
+    // Separate: the handler keeps the app's context, with only this request's key added (what
+    // publishCustomEvent reads), never our span as its parent.
+    const handlerContext = this.deps.separate
+      ? withRequestSpan(context.active(), tracked)
+      : spanContext;
+    context.with(handlerContext, () => {
       try {
         this.beforeHandler(tracked, transport, transportExtra, options.config);
       } catch (error) {

@@ -14,4 +14,10 @@ export interface TracerDeps {
   readonly metrics: McpMetrics;
   /** Where every instance-level patch is recorded, so that `disable()` undoes it. */
   readonly patches: Patches;
+  /**
+   * The app's code (handlers, the transport) runs in the app's own context, not under our spans:
+   * set by `register` when MCP spans go to a pipeline the app's own telemetry does not see, so
+   * that none of the app's spans gets a parent its backend never receives (Sentry drops those).
+   */
+  separate: boolean;
 }

@@ -13,6 +13,8 @@
  * package): every build and installed copy shares one slot and one hook.
  */
 import * as nodeModule from "node:module";
+import * as path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { log } from "../log.js";
 import { mayHoldProtocol, recogniseBundle } from "./bundle-recognition.js";
 import { targetOf } from "./generations.js";
@@ -79,6 +81,12 @@ const loadHook: LoadHook = (url, context, nextLoad) => {
  * Other packages of the scope are looked at: the SDK's example servers are bundles.
  */
 const SDK_PACKAGE = /\/@modelcontextprotocol\/(?:sdk|server|client|core)\//;
+/**
+ * This package's own files (its build beside this file, and any installed copy): they name the
+ * SDK's methods in wrappers and comments, and must never be taken for a bundle of it.
+ */
+const OWN_DIR = `${pathToFileURL(path.dirname(typeof __filename === "string" ? __filename : fileURLToPath(import.meta.url))).href}/`;
+const OWN_PACKAGE = /\/node_modules\/mcpcat-otel\//;
 /** Files told about once: a bundle that seems to hold the SDK but was left untouched. */
 const untouched = new Set<string>();
 
@@ -89,7 +97,8 @@ const untouched = new Set<string>();
 function withBundledProtocol(url: string, result: ReturnType<LoadHook>): ReturnType<LoadHook> {
   const esm = result.format === "module";
   if (result.source == null || (!esm && result.format !== "commonjs")) return result;
-  if (SDK_PACKAGE.test(url) || !mayHoldProtocol(result.source)) return result;
+  if (SDK_PACKAGE.test(url) || OWN_PACKAGE.test(url) || url.startsWith(OWN_DIR)) return result;
+  if (!mayHoldProtocol(result.source)) return result;
   try {
     const found = recogniseBundle(sourceText(result.source), url, esm);
     if (found?.source !== undefined) return { ...result, source: found.source };

@@ -26,7 +26,10 @@ export function generationOf(prototype: object): GenerationId | { reason: string
     return { reason: "no Protocol with _onrequest and _onresponse methods" };
   if (has(prototype, "_requestWithSchemaViaCodec")) return "v2";
   if (!has(prototype, "request")) return { reason: "a Protocol with no request method" };
-  const onrequest = (prototype as { _onrequest: { length: number } })._onrequest;
+  // Once patched, the SDK's own method is behind our wrapper (`__original`, shimmer's).
+  const patched = (prototype as { _onrequest: { length: number; __original?: { length: number } } })
+    ._onrequest;
+  const onrequest = patched.__original ?? patched;
   if (onrequest.length < 2)
     return { reason: "a Protocol older than SDK 1.10 (_onrequest takes no extra)" };
   return "v1";

@@ -17,7 +17,7 @@ export interface RegisterPlan {
   sdkEnv: Record<string, string | undefined>;
 }
 
-type Signal = "TRACES" | "METRICS" | "LOGS";
+type Signal = "TRACES" | "METRICS";
 
 /**
  * Reads the environment. The `OTEL_*_EXPORTER` variables mean what they mean to `NodeSDK`,
@@ -43,7 +43,9 @@ export function planFromEnv(): RegisterPlan {
     sdkEnv: {
       OTEL_LOG_LEVEL: undefined, // read by installStderrDiagLogger(); NodeSDK's logger uses stdout
       OTEL_METRICS_EXPORTER: withoutConsole("METRICS", projectId !== undefined),
-      OTEL_LOGS_EXPORTER: withoutConsole("LOGS", projectId !== undefined),
+      // MCP instrumentation emits no logs, and a logger provider registered at preload would
+      // take the app's place (register holds back only what the traces and metrics need).
+      OTEL_LOGS_EXPORTER: "none",
     },
   };
 }

@@ -1,10 +1,15 @@
-import { ProxyTracerProvider, trace } from "@opentelemetry/api";
 import { getBooleanFromEnv } from "@opentelemetry/core";
 import { NodeSDK } from "@opentelemetry/sdk-node";
 import { installStderrDiagLogger } from "../diag-logger.js";
 import { McpInstrumentation } from "../instrumentation.js";
 import { registerLog } from "../log.js";
 import { flushOnExit } from "./flush-on-exit.js";
+import {
+  fillEmptyGlobals,
+  globalRegistered,
+  holdBackGlobals,
+  registeredGlobals,
+} from "./globals.js";
 import { unsupportedNodeMessage } from "./node-version.js";
 import { planFromEnv, withEnv } from "./plan.js";
 import { mcpcatProcessor, traceProcessorsFor } from "./span-processors.js";
@@ -13,8 +18,12 @@ const STARTED = Symbol.for("mcpcat-otel.register.started");
 
 /**
  * Starts a `NodeSDK` with `McpInstrumentation`, configured from the environment alone, and
- * flushes it when the process ends. Never throws: a failure is a diag error, and the app runs
- * on uninstrumented. Returns the SDK, or undefined when none was started.
+ * flushes it when the process ends. It registers no OpenTelemetry global at preload: the
+ * app's main module has not run yet, and whatever telemetry it sets up (its own NodeSDK,
+ * Sentry) must find the globals free. `McpInstrumentation` gets this SDK's providers directly;
+ * the globals the app leaves empty are filled at its first MCP traffic (globals.ts).
+ * Never throws: a failure is a diag error, and the app runs on uninstrumented. Returns the SDK,
+ * or undefined when none was started.
  */
 export function startFromEnv(): NodeSDK | undefined {
   // `-r` and `--import` together (or the CJS and ESM builds both preloaded) must not start a
@@ -37,7 +46,7 @@ export function startFromEnv(): NodeSDK | undefined {
       registerLog.info("OTEL_SDK_DISABLED is set; nothing started");
       return undefined;
     }
-    if (tracerProviderRegistered()) {
+    if (globalRegistered("trace")) {
       // Preloaded after the app's own SDK: a second one could not register its globals.
       registerLog.warn(
         "an OpenTelemetry SDK is already started in this process; " +
@@ -57,14 +66,28 @@ export function startFromEnv(): NodeSDK | undefined {
       }
     }
     if (spanProcessors.length === 0) {
-      registerLog.info("no trace exporter configured; MCP spans go nowhere");
+      registerLog.info(
+        "no trace exporter configured; MCP spans go to the app's tracer provider, if it has one",
+      );
     }
     // MCPCAT_STATELESS and MCPCAT_CAPTURE_CONTENT are read by McpInstrumentation itself.
     const instrumentation = new McpInstrumentation();
+    const before = registeredGlobals();
     const sdk = withEnv(plan.sdkEnv, () => {
       const created = new NodeSDK({ instrumentations: [instrumentation], spanProcessors });
       created.start();
       return created;
+    });
+    const held = holdBackGlobals(before);
+    // Without a provider of register's own (no exporter), MCP spans follow the global one: the
+    // app's, once it registers one.
+    if (held.tracerProvider) instrumentation.setTracerProvider(held.tracerProvider);
+    if (held.meterProvider) instrumentation.setMeterProvider(held.meterProvider);
+    instrumentation.beforeFirstTraffic(() => {
+      // MCP spans in register's pipeline, the app's in its own: the app's must not become
+      // children of spans its backend never gets (it would drop or orphan them).
+      const { appTracerProvider } = fillEmptyGlobals(held);
+      if (appTracerProvider && held.tracerProvider) instrumentation.separateFromAppContext();
     });
     flushOnExit(() => sdk.shutdown());
     return sdk;
@@ -72,15 +95,4 @@ export function startFromEnv(): NodeSDK | undefined {
     registerLog.error("could not start OpenTelemetry; running uninstrumented", error);
     return undefined;
   }
-}
-
-/**
- * Whether a tracer provider is registered already. The API registers its `ProxyTracerProvider`
- * and delegates to the real one; with none, the delegate is the API's no-op singleton, which a
- * fresh proxy returns too.
- */
-function tracerProviderRegistered(): boolean {
-  const provider = trace.getTracerProvider();
-  const delegate = provider instanceof ProxyTracerProvider ? provider.getDelegate() : provider;
-  return delegate !== new ProxyTracerProvider().getDelegate();
 }

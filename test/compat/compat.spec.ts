@@ -1,6 +1,6 @@
 /*
- * The compatibility suite (`npm run test:compat`): each SDK fixture (its own install) runs the
- * same scenario as an ES module and as CommonJS, under `--import`/`-r` of the built register
+ * The compatibility suite (`npm run test:compat`): each SDK fixture (its own install), and each
+ * OpenTelemetry generation's app (otel-*: its own install, with mcpcat-otel in it), runs the same scenario as an ES module and as CommonJS, under `--import`/`-r` of the built register
  * entry, from a cwd outside the project, on each Node of the matrix. Every cell must give the
  * same span shapes. The matrix comes from run.mjs (COMPAT_MATRIX); alone, this Node and every
  * installed fixture.
@@ -74,14 +74,22 @@ describe.each(matrix)("SDK $sdk on Node $nodeVersion", (cell) => {
     const spans = receiver.spans.filter((span) => span.resource["service.name"] === service);
     const v2 = cell.sdk.startsWith("v2-");
     expect(shapeOf(spans, v2)).toEqual(v2 ? EXPECTED_V2 : EXPECTED_V1);
+    // An OpenTelemetry generation's cell ran on that generation's SDK (otel-2.x: 2.x).
+    const generation = /^otel-(\d+)\.x$/.exec(cell.sdk)?.[1];
+    if (generation) {
+      const versions = new Set(spans.map((span) => span.resource["telemetry.sdk.version"]));
+      expect([...versions].map((version) => String(version).split(".")[0])).toEqual([generation]);
+    }
   });
 });
 
 function runCell(cell: Cell, kind: "esm" | "cjs", service: string) {
+  // An OpenTelemetry generation's app (otel-*) preloads mcpcat-otel as installed in it.
+  const dist = cell.sdk.startsWith("otel-")
+    ? join(HERE, cell.sdk, "node_modules", "mcpcat-otel", "dist")
+    : join(ROOT, "dist");
   const preload =
-    kind === "esm"
-      ? ["--import", join(ROOT, "dist", "register.mjs")]
-      : ["-r", join(ROOT, "dist", "register.cjs")];
+    kind === "esm" ? ["--import", join(dist, "register.mjs")] : ["-r", join(dist, "register.cjs")];
   const app = join(HERE, cell.sdk, kind === "esm" ? "esm.mjs" : "cjs.cjs");
   const child = spawn(cell.node, [...preload, app], {
     cwd: tmpdir(), // not the project: nothing is resolvable from the cwd

