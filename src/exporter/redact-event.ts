@@ -75,7 +75,14 @@ export function runRedactEvent(
 }
 
 function failed(how: string, error: unknown): RedactOutcome {
-  const text = error instanceof Error ? error.message : String(error);
+  // The reason is user data too: `String()` of a null-prototype object, or a throwing
+  // `message` getter, throws; that must not escape (an async one would be an unhandled rejection).
+  let text: string;
+  try {
+    text = error instanceof Error ? String(error.message) : String(error);
+  } catch {
+    text = "a value that cannot be shown";
+  }
   return { dropped: "failed", reason: `${how}: ${truncate(text, MAX_SHORT_TEXT_LENGTH)}` };
 }
 

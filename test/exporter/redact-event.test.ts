@@ -150,6 +150,21 @@ describe("MCPCatExporter redactEvent", () => {
     expect(logs.warnings().join("\n")).toMatch(/redactEvent did not settle within 150 ms/);
   });
 
+  it("a throw or rejection that cannot be turned into text still drops only that event", async () => {
+    // `String(Object.create(null))` throws: the reason must not, nor become an unhandled rejection.
+    const exporter = make({
+      redactEvent: (event) => {
+        if (event.resourceName === "throws") throw Object.create(null);
+        if (event.resourceName === "rejects") return Promise.reject(Object.create(null));
+        return event;
+      },
+    });
+    await exportAll(exporter, ["throws", "rejects", "fine"]);
+    expect(api.events.map((e) => e.resourceName)).toEqual(["fine"]);
+    expect(exporter.getStats()).toMatchObject({ droppedRedactEventFailed: 2, droppedFailed: 0 });
+    expect(logs.warnings().join("\n")).toMatch(/redactEvent rejected: .*the event is dropped/);
+  });
+
   it("the hook gets a copy: changing it in place and returning it works", async () => {
     const exporter = make({
       redactEvent: (event) => {
