@@ -153,8 +153,11 @@ function extendToolList(protocol: ProtocolLike, agentTools: AgentTools, result: 
     if (agentTools.reportMissing) {
       if (tools.some((tool) => (tool as { name?: unknown } | null)?.name === GET_MORE_TOOLS)) {
         own.ownGetMoreTools = true;
-      } else if ((result as { nextCursor?: unknown }).nextCursor === undefined) {
-        // Offered once, on the last page.
+      } else if (
+        !own.ownGetMoreTools &&
+        (result as { nextCursor?: unknown }).nextCursor === undefined
+      ) {
+        // Offered once, on the last page, unless an earlier page had the server's own.
         extended = [...extended, getMoreToolsTool()];
       }
     }

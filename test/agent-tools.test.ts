@@ -212,6 +212,44 @@ describe("SDK v1, toolCallContext and reportMissing on", () => {
   });
 });
 
+describe("SDK v1, options on: what the server's own list says is kept", () => {
+  it("a get_more_tools of its own on an earlier page: offered once, its calls go to it", async () => {
+    instrumentation.setConfig(ON);
+    const pages: Record<string, { tools: object[]; nextCursor?: string }> = {
+      first: {
+        tools: [
+          { name: "get_more_tools", inputSchema: { type: "object" } },
+          { name: "a", inputSchema: { type: "object" } },
+        ],
+        nextCursor: "second",
+      },
+      second: { tools: [{ name: "b", inputSchema: { type: "object" } }] },
+    };
+    const server = new Server(
+      { name: "paginated-own-more-v1", version: "1.0.0" },
+      { capabilities: { tools: {} } },
+    );
+    server.setRequestHandler(ListToolsRequestSchema, async (request) =>
+      structuredClone(pages[request.params?.cursor ?? "first"]!),
+    );
+    server.setRequestHandler(CallToolRequestSchema, async (request) => ({
+      content: [{ type: "text", text: `own ${request.params.name}` }],
+    }));
+    const client = await inMemory(server);
+    const names: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await client.listTools(cursor ? { cursor } : {});
+      names.push(...page.tools.map((tool) => tool.name));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(names).toEqual(["get_more_tools", "a", "b"]);
+    const more = await client.callTool({ name: "get_more_tools", arguments: { context: "x" } });
+    expect(more.content).toEqual([{ type: "text", text: "own get_more_tools" }]);
+    await client.close();
+  });
+});
+
 describe("SDK v1, options off", () => {
   it("tools/list is byte for byte what an uninstrumented server sends", async () => {
     const http = await statelessServer(agentServer);
