@@ -23,7 +23,7 @@ interface WithHandlers extends ProtocolLike {
 
 /** What a server's own tool list said, learnt from its `tools/list` results. */
 interface OwnTools {
-  /** Tools that declare their own `context`: their calls keep it. */
+  /** Tools listed as the server made them (their own `context`, a schema not extended): their calls keep `context`. */
   readonly ownContext: Set<string>;
   /** The server offers a `get_more_tools` of its own: its calls go to it. */
   ownGetMoreTools: boolean;
@@ -139,12 +139,9 @@ function extendToolList(protocol: ProtocolLike, agentTools: AgentTools, result: 
       extended = tools.map((tool: unknown) => {
         const reason = contextSkipReason(tool);
         if (reason === undefined) return withContextProperty(tool as object, description);
+        // Whatever the reason, the client was not asked for a `context`: one it sends is the tool's.
         const name = (tool as { name?: unknown } | null)?.name;
-        if (
-          reason === "own" &&
-          typeof name === "string" &&
-          own.ownContext.size < MAX_TOOLS_PER_SERVER
-        )
+        if (typeof name === "string" && own.ownContext.size < MAX_TOOLS_PER_SERVER)
           own.ownContext.add(name);
         log.debug(`tool ${String(name)}: no context property added (${reason} schema)`);
         return tool;

@@ -248,6 +248,35 @@ describe("SDK v1, options on: what the server's own list says is kept", () => {
     expect(more.content).toEqual([{ type: "text", text: "own get_more_tools" }]);
     await client.close();
   });
+
+  it("a tool whose schema is left as it is (anyOf) keeps the context it declares", async () => {
+    instrumentation.setConfig(ON);
+    const server = new Server(
+      { name: "combinator-context-v1", version: "1.0.0" },
+      { capabilities: { tools: {} } },
+    );
+    const inputSchema = {
+      type: "object",
+      anyOf: [
+        { properties: { context: { type: "string" } }, required: ["context"] },
+        { properties: { query: { type: "string" } }, required: ["query"] },
+      ],
+    };
+    server.setRequestHandler(ListToolsRequestSchema, async () => ({
+      tools: [{ name: "search", inputSchema }],
+    }));
+    server.setRequestHandler(CallToolRequestSchema, async (request) => {
+      note("combinator", request.params.arguments);
+      return { content: [{ type: "text", text: "ok" }] };
+    });
+    const client = await inMemory(server);
+    const listed = (await client.listTools()).tools as Tool[];
+    expect(byName(listed, "search")!.inputSchema).toEqual(inputSchema);
+    received.clear();
+    await client.callTool({ name: "search", arguments: { context: "the tool's own" } });
+    expect(received.get("combinator")).toEqual([{ context: "the tool's own" }]);
+    await client.close();
+  });
 });
 
 describe("SDK v1, options off", () => {
