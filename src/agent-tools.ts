@@ -131,7 +131,10 @@ function withHandler(
 function extendToolList(protocol: ProtocolLike, agentTools: AgentTools, result: unknown): unknown {
   try {
     const tools = (result as { tools?: unknown } | null)?.tools;
-    if (!Array.isArray(tools)) return result;
+    const cursor = (result as { nextCursor?: unknown } | null)?.nextCursor;
+    // A result that is not a tool list is sent as the server made it: no client reads it anyway.
+    if (!Array.isArray(tools) || !tools.every(isNamed)) return result;
+    if (cursor !== undefined && typeof cursor !== "string") return result;
     const own = ownToolsOf(protocol);
     const description = agentTools.contextDescription;
     let extended: unknown[] = tools;
@@ -150,10 +153,7 @@ function extendToolList(protocol: ProtocolLike, agentTools: AgentTools, result: 
     if (agentTools.reportMissing) {
       if (tools.some((tool) => (tool as { name?: unknown } | null)?.name === GET_MORE_TOOLS)) {
         own.ownGetMoreTools = true;
-      } else if (
-        !own.ownGetMoreTools &&
-        (result as { nextCursor?: unknown }).nextCursor === undefined
-      ) {
+      } else if (!own.ownGetMoreTools && cursor === undefined) {
         // Offered once, on the last page, unless an earlier page had the server's own.
         extended = [...extended, getMoreToolsTool()];
       }
@@ -163,4 +163,12 @@ function extendToolList(protocol: ProtocolLike, agentTools: AgentTools, result: 
     log.warn("could not extend the tool list; it is sent as the server made it", error);
     return result;
   }
+}
+
+function isNamed(tool: unknown): boolean {
+  return (
+    typeof tool === "object" &&
+    tool !== null &&
+    typeof (tool as { name?: unknown }).name === "string"
+  );
 }

@@ -309,6 +309,53 @@ describe("SDK v1, options off", () => {
   });
 });
 
+describe("SDK v1, options on, a tools/list that fails or is malformed", () => {
+  const answers: Record<string, () => unknown> = {
+    throws: () => {
+      throw new Error("list broke");
+    },
+    "tools not an array": () => ({ tools: "nope" }),
+    "a tool that is not an object": () => ({ tools: [{ name: "a", inputSchema: {} }, 42] }),
+    "a tool without a name": () => ({ tools: [{ inputSchema: { type: "object" } }] }),
+    "a cursor that is not a string": () => ({ tools: [{ name: "a" }], nextCursor: 5 }),
+  };
+  it.each(Object.keys(answers))(
+    "%s: the answer is the uninstrumented server's, byte for byte",
+    async (which) => {
+      const build = () => {
+        const server = new Server(
+          { name: `malformed-list-${which}`, version: "1.0.0" },
+          { capabilities: { tools: {} } },
+        );
+        server.setRequestHandler(ListToolsRequestSchema, async () => answers[which]!() as never);
+        return server as unknown as McpServer;
+      };
+      const http = await statelessServer(build);
+      const list = async () => {
+        const response = await fetch(http.url, {
+          method: "POST",
+          headers: {
+            "content-type": "application/json",
+            accept: "application/json, text/event-stream",
+          },
+          body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list", params: {} }),
+        });
+        return response.text();
+      };
+      try {
+        instrumentation.disable();
+        const uninstrumented = await list();
+        instrumentation.enable();
+        instrumentation.setConfig(ON);
+        expect(await list()).toBe(uninstrumented);
+      } finally {
+        instrumentation.enable();
+        await http.close();
+      }
+    },
+  );
+});
+
 describe.each(["esm", "cjs"] as const)("stdio under register (%s)", (kind: ModuleKind) => {
   let receiver: OtlpReceiver;
   beforeAll(async () => {
