@@ -309,6 +309,53 @@ describe("SDK v1, options off", () => {
   });
 });
 
+describe("SDK v1, options on, two connections at once, then disable()", () => {
+  it("interleaved lists and calls each see their own; after disable() the server's own list and errors, its table untouched", async () => {
+    instrumentation.setConfig(ON);
+    const servers = [agentServer(), agentServer()];
+    const tableOf = (server: McpServer) =>
+      (server.server as unknown as { _requestHandlers: unknown })._requestHandlers;
+    const tables = servers.map(tableOf);
+    const clients = await Promise.all(servers.map(inMemory));
+    received.clear();
+    const rounds = await Promise.all(
+      clients.flatMap((client, i) => [
+        client.listTools(),
+        client.callTool({ name: "echo", arguments: { text: `c${i}`, context: `why ${i}` } }),
+        client.callTool({ name: "get_more_tools", arguments: { context: `more ${i}` } }),
+        client.listTools(),
+      ]),
+    );
+    for (const list of [rounds[0], rounds[3], rounds[4], rounds[7]] as { tools: Tool[] }[]) {
+      expect(byName(list.tools, "echo")!.inputSchema.required).toContain("context");
+      expect(byName(list.tools, "get_more_tools")).toBeDefined();
+    }
+    expect(received.get("echo")).toEqual([{ text: "c0" }, { text: "c1" }]);
+    expect(servers.map(tableOf)).toEqual(tables);
+    servers.forEach((server, i) => {
+      expect(tableOf(server)).toBe(tables[i]);
+    });
+
+    instrumentation.disable();
+    try {
+      const own = (await clients[0]!.listTools()).tools as Tool[];
+      expect(own.map((tool) => tool.name)).toEqual(["echo", "strict", "own-context"]);
+      expect(byName(own, "echo")!.inputSchema.properties).not.toHaveProperty("context");
+      const more = await clients[0]!.callTool({ name: "get_more_tools", arguments: {} });
+      expect(more.isError).toBe(true);
+      await clients[1]!.callTool({ name: "echo", arguments: { text: "after", context: "kept" } });
+      expect(received.get("echo")!.at(-1)).toEqual({ text: "after" });
+    } finally {
+      instrumentation.enable();
+      await Promise.all(clients.map((client) => client.close()));
+    }
+    expect(servers.map(tableOf)).toEqual(tables);
+    servers.forEach((server, i) => {
+      expect(tableOf(server)).toBe(tables[i]);
+    });
+  });
+});
+
 describe("SDK v1, options on, a tools/list that fails or is malformed", () => {
   const answers: Record<string, () => unknown> = {
     throws: () => {
