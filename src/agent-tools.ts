@@ -90,7 +90,8 @@ function planFor(
   const own = typeof name === "string" ? ownToolsByServer.get(serverKey(protocol)) : undefined;
   if (agentTools.reportMissing && name === GET_MORE_TOOLS && !own?.ownGetMoreTools) {
     const answer: Handler = async () => getMoreToolsResult();
-    return () => withHandler(protocol, "tools/call", runOriginal, () => answer);
+    // Only where the server serves tools: one without them answers as it would uninstrumented.
+    return () => withHandler(protocol, "tools/call", runOriginal, (call) => call && answer);
   }
   if (agentTools.contextDescription !== undefined && !own?.ownContext.has(name as string)) {
     const sent = withoutContextArgument(request);

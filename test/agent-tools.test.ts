@@ -249,6 +249,20 @@ describe("SDK v1, options on: what the server's own list says is kept", () => {
     await client.close();
   });
 
+  it("a server without tools: get_more_tools is neither listed nor answered (its own Method not found)", async () => {
+    instrumentation.setConfig(ON);
+    const server = new Server(
+      { name: "no-tools-v1", version: "1.0.0" },
+      { capabilities: { prompts: {} } },
+    );
+    const client = await inMemory(server);
+    await expect(client.listTools()).rejects.toThrow(/Method not found/);
+    await expect(
+      client.callTool({ name: "get_more_tools", arguments: { context: "x" } }),
+    ).rejects.toThrow(/Method not found/);
+    await client.close();
+  });
+
   it("a tool whose schema is left as it is (anyOf) keeps the context it declares", async () => {
     instrumentation.setConfig(ON);
     const server = new Server(
