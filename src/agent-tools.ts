@@ -23,7 +23,7 @@ interface WithHandlers extends ProtocolLike {
 
 /** What a server's own tool list said, learnt from its `tools/list` results. */
 interface OwnTools {
-  /** Tools listed as the server made them (their own `context`, a schema not extended): their calls keep `context`. */
+  /** Tools listed as the server made them (own `context`, schema not extended): calls keep it. */
   readonly ownContext: Set<string>;
   /** The server offers a `get_more_tools` of its own: its calls go to it. */
   ownGetMoreTools: boolean;
@@ -143,7 +143,7 @@ function extendToolList(protocol: ProtocolLike, agentTools: AgentTools, result: 
       extended = tools.map((tool: unknown) => {
         const reason = contextSkipReason(tool);
         if (reason === undefined) return withContextProperty(tool as object, description);
-        // Whatever the reason, the client was not asked for a `context`: one it sends is the tool's.
+        // Whatever the reason, no client was asked for a `context`: one it sends is the tool's.
         const name = (tool as { name?: unknown } | null)?.name;
         if (typeof name === "string" && own.ownContext.size < MAX_TOOLS_PER_SERVER)
           own.ownContext.add(name);

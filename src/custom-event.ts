@@ -61,7 +61,7 @@ const FROM_REQUEST = [
   ATTR_MCPCAT_IDENTIFY_DATA,
 ] as const;
 
-/** What a custom event is recorded with: an instrumentation's tracer and options (`redact`, bounds). */
+/** What a custom event is recorded with: an instrumentation's tracer and options (`redact`…). */
 export interface CustomEventSource {
   tracer(): Tracer;
   options(): ResolvedOptions;
@@ -72,7 +72,10 @@ export interface CustomEventSource {
 const enabled: CustomEventSource[] = [];
 let anyMade = false;
 
-/** An instrumentation was enabled (`true`) or disabled: outside a request, the last one enabled records. @internal */
+/**
+ * An instrumentation was enabled (`on`) or disabled: outside a request, the last one enabled
+ * records. @internal
+ */
 export function enableCustomEvents(source: CustomEventSource, on: boolean): void {
   anyMade = true;
   const at = enabled.indexOf(source);
@@ -103,7 +106,8 @@ function sourceOf(request: RequestSpan | undefined): CustomEventSource | undefin
  * the event belongs to that request: same trace, same caller identity, same session (none when
  * stateless) and is recorded with the options of the instrumentation that traced it. Called
  * anywhere else, it stands alone (nothing is recorded while every instrumentation is disabled).
- * Every string passes the instrumentation's `redact` and bounds. Never throws: input that cannot be used is left out, said so through diag.
+ * Every string passes the instrumentation's `redact` and bounds. Never throws: input that cannot
+ * be used is left out, said so through diag.
  *
  * @example
  * publishCustomEvent({ resourceName: "checkout", message: "user paid", properties: { cents: 1299 } });

@@ -41,7 +41,7 @@ export class RequestSpan extends SpanLife implements Outcome, TrackedRequest {
   /** `error.type` and `rpc.response.status_code` as recorded on the span, for the metric. */
   errorType: string | undefined;
   statusCode: string | undefined;
-  /** The tracer of the instrumentation that started it: what its custom events are recorded with. */
+  /** The tracer of the instrumentation that started it: its custom events are recorded with it. */
   tracer: Tracer | undefined;
   private measured: { metrics: McpMetrics; attributes: Attributes; startedAt: number } | undefined;
 
