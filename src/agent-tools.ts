@@ -23,7 +23,7 @@ interface WithHandlers extends ProtocolLike {
 
 /** What a server's own tool list said, learnt from its `tools/list` results. */
 interface OwnTools {
-  /** Tools that declare their own `context`: their calls keep it. */
+  /** Tools listed as the server made them (own `context`, schema not extended): calls keep it. */
   readonly ownContext: Set<string>;
   /** The server offers a `get_more_tools` of its own: its calls go to it. */
   ownGetMoreTools: boolean;
@@ -90,7 +90,8 @@ function planFor(
   const own = typeof name === "string" ? ownToolsByServer.get(serverKey(protocol)) : undefined;
   if (agentTools.reportMissing && name === GET_MORE_TOOLS && !own?.ownGetMoreTools) {
     const answer: Handler = async () => getMoreToolsResult();
-    return () => withHandler(protocol, "tools/call", runOriginal, () => answer);
+    // Only where the server serves tools: one without them answers as it would uninstrumented.
+    return () => withHandler(protocol, "tools/call", runOriginal, (call) => call && answer);
   }
   if (agentTools.contextDescription !== undefined && !own?.ownContext.has(name as string)) {
     const sent = withoutContextArgument(request);
@@ -131,7 +132,10 @@ function withHandler(
 function extendToolList(protocol: ProtocolLike, agentTools: AgentTools, result: unknown): unknown {
   try {
     const tools = (result as { tools?: unknown } | null)?.tools;
-    if (!Array.isArray(tools)) return result;
+    const cursor = (result as { nextCursor?: unknown } | null)?.nextCursor;
+    // A result that is not a tool list is sent as the server made it: no client reads it anyway.
+    if (!Array.isArray(tools) || !tools.every(isNamed)) return result;
+    if (cursor !== undefined && typeof cursor !== "string") return result;
     const own = ownToolsOf(protocol);
     const description = agentTools.contextDescription;
     let extended: unknown[] = tools;
@@ -139,12 +143,9 @@ function extendToolList(protocol: ProtocolLike, agentTools: AgentTools, result: 
       extended = tools.map((tool: unknown) => {
         const reason = contextSkipReason(tool);
         if (reason === undefined) return withContextProperty(tool as object, description);
+        // Whatever the reason, no client was asked for a `context`: one it sends is the tool's.
         const name = (tool as { name?: unknown } | null)?.name;
-        if (
-          reason === "own" &&
-          typeof name === "string" &&
-          own.ownContext.size < MAX_TOOLS_PER_SERVER
-        )
+        if (typeof name === "string" && own.ownContext.size < MAX_TOOLS_PER_SERVER)
           own.ownContext.add(name);
         log.debug(`tool ${String(name)}: no context property added (${reason} schema)`);
         return tool;
@@ -153,8 +154,8 @@ function extendToolList(protocol: ProtocolLike, agentTools: AgentTools, result: 
     if (agentTools.reportMissing) {
       if (tools.some((tool) => (tool as { name?: unknown } | null)?.name === GET_MORE_TOOLS)) {
         own.ownGetMoreTools = true;
-      } else if ((result as { nextCursor?: unknown }).nextCursor === undefined) {
-        // Offered once, on the last page.
+      } else if (!own.ownGetMoreTools && cursor === undefined) {
+        // Offered once, on the last page, unless an earlier page had the server's own.
         extended = [...extended, getMoreToolsTool()];
       }
     }
@@ -163,4 +164,12 @@ function extendToolList(protocol: ProtocolLike, agentTools: AgentTools, result: 
     log.warn("could not extend the tool list; it is sent as the server made it", error);
     return result;
   }
+}
+
+function isNamed(tool: unknown): boolean {
+  return (
+    typeof tool === "object" &&
+    tool !== null &&
+    typeof (tool as { name?: unknown }).name === "string"
+  );
 }

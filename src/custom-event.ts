@@ -61,19 +61,53 @@ const FROM_REQUEST = [
   ATTR_MCPCAT_IDENTIFY_DATA,
 ] as const;
 
-let instrumentation: { tracer: () => Tracer; options: () => ResolvedOptions } | undefined;
+/** What a custom event is recorded with: an instrumentation's tracer and options (`redact`…). */
+export interface CustomEventSource {
+  tracer(): Tracer;
+  options(): ResolvedOptions;
+}
 
-/** Makes custom events use this instrumentation's tracer and options (`redact`, bounds). @internal */
-export function bindCustomEvents(tracer: () => Tracer, options: () => ResolvedOptions): void {
-  instrumentation = { tracer, options };
+// The enabled instrumentations of this copy, in the order they were enabled; `anyMade`: whether
+// one ever was (then, with none enabled, nothing is recorded: disable() stops custom events too).
+const enabled: CustomEventSource[] = [];
+let anyMade = false;
+
+/**
+ * An instrumentation was enabled (`on`) or disabled: outside a request, the last one enabled
+ * records. @internal
+ */
+export function enableCustomEvents(source: CustomEventSource, on: boolean): void {
+  anyMade = true;
+  const at = enabled.indexOf(source);
+  if (at !== -1) enabled.splice(at, 1);
+  if (on) enabled.push(source);
+}
+
+/**
+ * Inside a request: the tracer and options of the instrumentation that traced it (whichever
+ * copy of this package, and whatever was made since). Outside: the one enabled last; defaults
+ * when none was ever made here (another copy, such as `register`'s bundle, may have made it);
+ * `undefined` when every one made here is disabled.
+ */
+function sourceOf(request: RequestSpan | undefined): CustomEventSource | undefined {
+  const { tracer, options } = (request ?? {}) as Partial<RequestSpan>;
+  if (tracer && options) return { tracer: () => tracer, options: () => options };
+  const last = enabled.at(-1);
+  if (last || anyMade) return last;
+  return {
+    tracer: () => trace.getTracer(PACKAGE_NAME, PACKAGE_VERSION),
+    options: () => resolveOptions({}),
+  };
 }
 
 /**
  * Records a custom event: an INTERNAL span `mcpcat:custom` that `MCPCatExporter` sends as an
  * `agentcat:custom` event (`mcpcat:custom` to the legacy API). Called inside a request's handler,
  * the event belongs to that request: same trace, same caller identity, same session (none when
- * stateless). Called anywhere else, it stands alone. Every string passes the instrumentation's
- * `redact` and bounds. Never throws: input that cannot be used is left out, said so through diag.
+ * stateless) and is recorded with the options of the instrumentation that traced it. Called
+ * anywhere else, it stands alone (nothing is recorded while every instrumentation is disabled).
+ * Every string passes the instrumentation's `redact` and bounds. Never throws: input that cannot
+ * be used is left out, said so through diag.
  *
  * @example
  * publishCustomEvent({ resourceName: "checkout", message: "user paid", properties: { cents: 1299 } });
@@ -91,11 +125,17 @@ function record(data: CustomEventData): void {
     log.warn("publishCustomEvent expects an object of event fields; nothing recorded");
     return;
   }
-  const options = instrumentation?.options() ?? resolveOptions({});
-  const tracer = instrumentation?.tracer() ?? trace.getTracer(PACKAGE_NAME, PACKAGE_VERSION);
+  const parent = context.active();
+  const request = requestSpanIn(parent);
+  const source = sourceOf(request);
+  if (!source) {
+    log.debug("publishCustomEvent: every McpInstrumentation is disabled; nothing recorded");
+    return;
+  }
+  const options = source.options();
+  const tracer = source.tracer();
   const endTime = Date.now();
   const duration = durationOf(read(data, "duration"));
-  const parent = context.active();
   const attributes: Attributes = {};
   const exception: Attributes = {};
   const waits: Promise<void>[] = [];
@@ -130,7 +170,6 @@ function record(data: CustomEventData): void {
     { kind: SpanKind.INTERNAL, startTime: endTime - (duration ?? 0) },
     parent,
   );
-  const request = requestSpanIn(parent);
   Promise.all([waitAtMost(Promise.all(waits), options.asyncWorkTimeoutMs), request?.settled()])
     .then(() => finish(span, attributes, exception, failed, request, endTime))
     .catch((reason) => log.warn("publishCustomEvent: the event could not be recorded", reason));

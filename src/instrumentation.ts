@@ -1,7 +1,7 @@
 import { InstrumentationBase, isWrapped } from "@opentelemetry/instrumentation";
 import { ClientRequestTracer } from "./client-request.js";
 import type { McpInstrumentationConfig } from "./config.js";
-import { bindCustomEvents } from "./custom-event.js";
+import { type CustomEventSource, enableCustomEvents } from "./custom-event.js";
 import type { ProtocolPrototype, ResolvedOptions } from "./internal-types.js";
 import { McpMetrics } from "./metrics.js";
 import { NotificationTracer } from "./notification-spans.js";
@@ -66,13 +66,16 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
   declare private _tracers: Tracers | undefined;
   declare private _stopReach: (() => void) | undefined;
   declare private _beforeFirstTraffic: (() => void) | undefined;
+  declare private _customEvents: CustomEventSource | undefined;
 
   constructor(config: McpInstrumentationConfig = {}) {
     super(PACKAGE_NAME, PACKAGE_VERSION, config);
-    bindCustomEvents(
-      () => this.tracer,
-      () => this._resolved,
-    );
+  }
+
+  /** What `publishCustomEvent` outside a request records with while this is enabled. */
+  private get customEvents(): CustomEventSource {
+    this._customEvents ??= { tracer: () => this.tracer, options: () => this._resolved };
+    return this._customEvents;
   }
 
   override setConfig(config: McpInstrumentationConfig = {}): void {
@@ -92,6 +95,7 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
 
   override enable(): void {
     super.enable();
+    enableCustomEvents(this.customEvents, true);
     // Every SDK copy loaded so far that can be found, and every one loaded from now on.
     this._stopReach ??= reachSdk((generation, moduleExports, release) =>
       this.patchModule(generation, moduleExports, release),
@@ -101,6 +105,7 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
   /** Leaves the SDK as it was found: every patch listed in src/patches.ts is undone. */
   override disable(): void {
     super.disable();
+    enableCustomEvents(this.customEvents, false);
     this._stopReach?.();
     this._stopReach = undefined;
     this._tracers?.deps.patches.undoAll();

@@ -130,9 +130,20 @@ export class NotificationTracer {
 function endFailed(life: SpanLife, error: unknown): void {
   life.span.setAttribute(ATTR_ERROR_TYPE, ERROR_TYPE_VALUE_OTHER);
   life.span.setStatus({ code: SpanStatusCode.ERROR });
-  const text = error instanceof Error ? error.message : String(error);
-  life.prepare("the notification's error message is", text, MAX_ERROR_MESSAGE_LENGTH, (message) => {
-    if (message !== undefined) life.span.setStatus({ code: SpanStatusCode.ERROR, message });
-  });
+  // The error is the transport's, of any shape: `String()` of a null-prototype object throws, and
+  // a throw here would leave the span open and reject a promise nobody handles.
+  try {
+    const text = error instanceof Error ? error.message : String(error);
+    life.prepare(
+      "the notification's error message is",
+      text,
+      MAX_ERROR_MESSAGE_LENGTH,
+      (message) => {
+        if (message !== undefined) life.span.setStatus({ code: SpanStatusCode.ERROR, message });
+      },
+    );
+  } catch (recordError) {
+    log.warn("the notification's error cannot be read; its span has no message", recordError);
+  }
   life.endWhenSettled();
 }

@@ -1,4 +1,10 @@
-import { type Attributes, type Span, SpanKind, SpanStatusCode } from "@opentelemetry/api";
+import {
+  type Attributes,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  type Tracer,
+} from "@opentelemetry/api";
 import { type Peers, spanNameOf } from "./attributes.js";
 import type { McpRequest } from "./config.js";
 import { type ConnectionState, rememberProtocolVersion } from "./connection.js";
@@ -35,6 +41,8 @@ export class RequestSpan extends SpanLife implements Outcome, TrackedRequest {
   /** `error.type` and `rpc.response.status_code` as recorded on the span, for the metric. */
   errorType: string | undefined;
   statusCode: string | undefined;
+  /** The tracer of the instrumentation that started it: its custom events are recorded with it. */
+  tracer: Tracer | undefined;
   private measured: { metrics: McpMetrics; attributes: Attributes; startedAt: number } | undefined;
 
   constructor(

@@ -83,6 +83,7 @@ export function startRequestSpan(deps: TracerDeps, start: RequestStart): Request
     start.links,
   );
   const tracked = new RequestSpan(span, request, connection, peers, sessionId, options, start.kind);
+  tracked.tracer = deps.tracer; // its custom events are recorded with it
   if (metrics.measuresOperations) tracked.measureWith(metrics, attributes);
   if (uri !== undefined) tracked.capture(ATTR_MCP_RESOURCE_URI, uri, MAX_SHORT_TEXT_LENGTH);
   if (requested !== target) tracked.captureTarget(requested);

@@ -30,7 +30,8 @@ export class SpanLife {
 
   constructor(
     readonly span: Span,
-    protected readonly options: ResolvedOptions,
+    /** The options of the instrumentation that made it, as they were then. */
+    readonly options: ResolvedOptions,
   ) {}
 
   get maxContentLength(): number {

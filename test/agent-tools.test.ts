@@ -212,6 +212,87 @@ describe("SDK v1, toolCallContext and reportMissing on", () => {
   });
 });
 
+describe("SDK v1, options on: what the server's own list says is kept", () => {
+  it("a get_more_tools of its own on an earlier page: offered once, its calls go to it", async () => {
+    instrumentation.setConfig(ON);
+    const pages: Record<string, { tools: object[]; nextCursor?: string }> = {
+      first: {
+        tools: [
+          { name: "get_more_tools", inputSchema: { type: "object" } },
+          { name: "a", inputSchema: { type: "object" } },
+        ],
+        nextCursor: "second",
+      },
+      second: { tools: [{ name: "b", inputSchema: { type: "object" } }] },
+    };
+    const server = new Server(
+      { name: "paginated-own-more-v1", version: "1.0.0" },
+      { capabilities: { tools: {} } },
+    );
+    server.setRequestHandler(ListToolsRequestSchema, async (request) =>
+      structuredClone(pages[request.params?.cursor ?? "first"]!),
+    );
+    server.setRequestHandler(CallToolRequestSchema, async (request) => ({
+      content: [{ type: "text", text: `own ${request.params.name}` }],
+    }));
+    const client = await inMemory(server);
+    const names: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await client.listTools(cursor ? { cursor } : {});
+      names.push(...page.tools.map((tool) => tool.name));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(names).toEqual(["get_more_tools", "a", "b"]);
+    const more = await client.callTool({ name: "get_more_tools", arguments: { context: "x" } });
+    expect(more.content).toEqual([{ type: "text", text: "own get_more_tools" }]);
+    await client.close();
+  });
+
+  it("a server without tools: get_more_tools is neither listed nor answered (its own Method not found)", async () => {
+    instrumentation.setConfig(ON);
+    const server = new Server(
+      { name: "no-tools-v1", version: "1.0.0" },
+      { capabilities: { prompts: {} } },
+    );
+    const client = await inMemory(server);
+    await expect(client.listTools()).rejects.toThrow(/Method not found/);
+    await expect(
+      client.callTool({ name: "get_more_tools", arguments: { context: "x" } }),
+    ).rejects.toThrow(/Method not found/);
+    await client.close();
+  });
+
+  it("a tool whose schema is left as it is (anyOf) keeps the context it declares", async () => {
+    instrumentation.setConfig(ON);
+    const server = new Server(
+      { name: "combinator-context-v1", version: "1.0.0" },
+      { capabilities: { tools: {} } },
+    );
+    const inputSchema = {
+      type: "object",
+      anyOf: [
+        { properties: { context: { type: "string" } }, required: ["context"] },
+        { properties: { query: { type: "string" } }, required: ["query"] },
+      ],
+    };
+    server.setRequestHandler(ListToolsRequestSchema, async () => ({
+      tools: [{ name: "search", inputSchema }],
+    }));
+    server.setRequestHandler(CallToolRequestSchema, async (request) => {
+      note("combinator", request.params.arguments);
+      return { content: [{ type: "text", text: "ok" }] };
+    });
+    const client = await inMemory(server);
+    const listed = (await client.listTools()).tools as Tool[];
+    expect(byName(listed, "search")!.inputSchema).toEqual(inputSchema);
+    received.clear();
+    await client.callTool({ name: "search", arguments: { context: "the tool's own" } });
+    expect(received.get("combinator")).toEqual([{ context: "the tool's own" }]);
+    await client.close();
+  });
+});
+
 describe("SDK v1, options off", () => {
   it("tools/list is byte for byte what an uninstrumented server sends", async () => {
     const http = await statelessServer(agentServer);
@@ -240,6 +321,100 @@ describe("SDK v1, options off", () => {
       await http.close();
     }
   });
+});
+
+describe("SDK v1, options on, two connections at once, then disable()", () => {
+  it("interleaved lists and calls each see their own; after disable() the server's own list and errors, its table untouched", async () => {
+    instrumentation.setConfig(ON);
+    const servers = [agentServer(), agentServer()];
+    const tableOf = (server: McpServer) =>
+      (server.server as unknown as { _requestHandlers: unknown })._requestHandlers;
+    const tables = servers.map(tableOf);
+    const clients = await Promise.all(servers.map(inMemory));
+    received.clear();
+    const rounds = await Promise.all(
+      clients.flatMap((client, i) => [
+        client.listTools(),
+        client.callTool({ name: "echo", arguments: { text: `c${i}`, context: `why ${i}` } }),
+        client.callTool({ name: "get_more_tools", arguments: { context: `more ${i}` } }),
+        client.listTools(),
+      ]),
+    );
+    for (const list of [rounds[0], rounds[3], rounds[4], rounds[7]] as { tools: Tool[] }[]) {
+      expect(byName(list.tools, "echo")!.inputSchema.required).toContain("context");
+      expect(byName(list.tools, "get_more_tools")).toBeDefined();
+    }
+    expect(received.get("echo")).toEqual([{ text: "c0" }, { text: "c1" }]);
+    expect(servers.map(tableOf)).toEqual(tables);
+    servers.forEach((server, i) => {
+      expect(tableOf(server)).toBe(tables[i]);
+    });
+
+    instrumentation.disable();
+    try {
+      const own = (await clients[0]!.listTools()).tools as Tool[];
+      expect(own.map((tool) => tool.name)).toEqual(["echo", "strict", "own-context"]);
+      expect(byName(own, "echo")!.inputSchema.properties).not.toHaveProperty("context");
+      const more = await clients[0]!.callTool({ name: "get_more_tools", arguments: {} });
+      expect(more.isError).toBe(true);
+      await clients[1]!.callTool({ name: "echo", arguments: { text: "after", context: "kept" } });
+      expect(received.get("echo")!.at(-1)).toEqual({ text: "after" });
+    } finally {
+      instrumentation.enable();
+      await Promise.all(clients.map((client) => client.close()));
+    }
+    expect(servers.map(tableOf)).toEqual(tables);
+    servers.forEach((server, i) => {
+      expect(tableOf(server)).toBe(tables[i]);
+    });
+  });
+});
+
+describe("SDK v1, options on, a tools/list that fails or is malformed", () => {
+  const answers: Record<string, () => unknown> = {
+    throws: () => {
+      throw new Error("list broke");
+    },
+    "tools not an array": () => ({ tools: "nope" }),
+    "a tool that is not an object": () => ({ tools: [{ name: "a", inputSchema: {} }, 42] }),
+    "a tool without a name": () => ({ tools: [{ inputSchema: { type: "object" } }] }),
+    "a cursor that is not a string": () => ({ tools: [{ name: "a" }], nextCursor: 5 }),
+  };
+  it.each(Object.keys(answers))(
+    "%s: the answer is the uninstrumented server's, byte for byte",
+    async (which) => {
+      const build = () => {
+        const server = new Server(
+          { name: `malformed-list-${which}`, version: "1.0.0" },
+          { capabilities: { tools: {} } },
+        );
+        server.setRequestHandler(ListToolsRequestSchema, async () => answers[which]!() as never);
+        return server as unknown as McpServer;
+      };
+      const http = await statelessServer(build);
+      const list = async () => {
+        const response = await fetch(http.url, {
+          method: "POST",
+          headers: {
+            "content-type": "application/json",
+            accept: "application/json, text/event-stream",
+          },
+          body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list", params: {} }),
+        });
+        return response.text();
+      };
+      try {
+        instrumentation.disable();
+        const uninstrumented = await list();
+        instrumentation.enable();
+        instrumentation.setConfig(ON);
+        expect(await list()).toBe(uninstrumented);
+      } finally {
+        instrumentation.enable();
+        await http.close();
+      }
+    },
+  );
 });
 
 describe.each(["esm", "cjs"] as const)("stdio under register (%s)", (kind: ModuleKind) => {

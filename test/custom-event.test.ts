@@ -4,7 +4,7 @@ import { SpanKind, SpanStatusCode } from "@opentelemetry/api";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace";
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { MCPCatExporter, publishCustomEvent } from "../src/index.js";
+import { MCPCatExporter, McpInstrumentation, publishCustomEvent } from "../src/index.js";
 import {
   ATTR_MCP_SESSION_ID,
   ATTR_MCPCAT_CUSTOM_PARAMETERS,
@@ -188,6 +188,43 @@ describe("publishCustomEvent outside any request", () => {
       isError: true,
     });
     expect(event!.sessionId).toBeNull();
+  });
+});
+
+describe("publishCustomEvent beside other instrumentations", () => {
+  it("inside a request: the options of the instrumentation that traced it (its redact), not the last made", async () => {
+    instrumentation.setConfig({ redact: (text) => text.replaceAll("sk-secret", "[redacted]") });
+    // Made later, never enabled: it traces nothing, and has no redact.
+    const other = new McpInstrumentation({ enabled: false });
+    const server = buildServer("custom-two-instrumentations", "1.0.0");
+    server.registerTool("pay", {}, async () => {
+      publishCustomEvent({ resourceName: "pay", message: "paid with sk-secret" });
+      return { content: [{ type: "text", text: "ok" }] };
+    });
+    const { client } = await connectInMemory(server);
+    await client.callTool({ name: "pay", arguments: {} });
+    await client.close();
+    await waitFor(() => customSpans().length === 1, "the custom span");
+    expect(customSpans()[0]!.attributes[ATTR_MCPCAT_USER_INTENT]).toBe("paid with [redacted]");
+    other.disable();
+  });
+
+  it("outside a request: the instrumentation enabled last; after disable() none, and nothing is recorded", async () => {
+    instrumentation.setConfig({ redact: (text) => text.replaceAll("sk-secret", "[redacted]") });
+    const other = new McpInstrumentation({ enabled: false });
+    publishCustomEvent({ resourceName: "job", message: "ran with sk-secret" });
+    await waitFor(() => customSpans().length === 1, "the custom span");
+    expect(customSpans()[0]!.attributes[ATTR_MCPCAT_USER_INTENT]).toBe("ran with [redacted]");
+    exporter.reset();
+    instrumentation.disable();
+    try {
+      publishCustomEvent({ resourceName: "job", message: "after disable" });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(customSpans()).toHaveLength(0);
+    } finally {
+      instrumentation.enable();
+      other.disable();
+    }
   });
 });
 

@@ -7,6 +7,7 @@ import type { ReadableSpan } from "@opentelemetry/sdk-trace";
 import { afterEach, describe, expect, it } from "vitest";
 import { MAX_ERROR_MESSAGE_LENGTH } from "../src/content.js";
 import { isUnknownMethodSpan, spanToEvent } from "../src/exporter/span-to-event.js";
+import { trackUnhandled } from "./helpers/exporter.js";
 import { buildServer, connectInMemory } from "./helpers/servers.js";
 import { mcpSpans, setupTracing, waitFor } from "./helpers/tracing.js";
 
@@ -117,6 +118,32 @@ describe("notifications as spans", () => {
 });
 
 describe("a notification that cannot be sent", () => {
+  it("a rejection String() cannot show (a null-prototype object) still ends its span, and rejects nothing of ours", async () => {
+    instrumentation.setConfig({ captureNotifications: true });
+    const unhandled = trackUnhandled();
+    try {
+      const { server, serverTransport } = await connect();
+      const send = serverTransport.send.bind(serverTransport);
+      serverTransport.send = (message, options) =>
+        "id" in message ? send(message, options) : Promise.reject(Object.create(null));
+      await expect(
+        server.server.sendLoggingMessage({ level: "info", data: "hello" }),
+      ).rejects.toBeDefined();
+      await waitFor(
+        () => notificationSpans(SpanKind.CLIENT).some((s) => s.name === "notifications/message"),
+        "the notifications/message span",
+      );
+      const span = notificationSpans(SpanKind.CLIENT).find(
+        (s) => s.name === "notifications/message",
+      );
+      expect(span!.status.code).toBe(SpanStatusCode.ERROR);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(unhandled.seen).toEqual([]);
+    } finally {
+      unhandled.stop();
+    }
+  });
+
   it("its span's status message is redacted and bounded (the server's error body is in it)", async () => {
     instrumentation.setConfig({
       captureNotifications: true,

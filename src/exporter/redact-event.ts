@@ -75,7 +75,14 @@ export function runRedactEvent(
 }
 
 function failed(how: string, error: unknown): RedactOutcome {
-  const text = error instanceof Error ? error.message : String(error);
+  // The reason is user data too: `String()` of a null-prototype object, or a throwing
+  // `message` getter, throws; that must not escape (an async one would be an unhandled rejection).
+  let text: string;
+  try {
+    text = error instanceof Error ? String(error.message) : String(error);
+  } catch {
+    text = "a value that cannot be shown";
+  }
   return { dropped: "failed", reason: `${how}: ${truncate(text, MAX_SHORT_TEXT_LENGTH)}` };
 }
 
@@ -87,7 +94,11 @@ function outcomeOf(original: MCPCatEvent, answer: MCPCatEvent | null | undefined
   }
   try {
     const event: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(answer)) event[key] = bounded(key, value);
+    for (const [key, value] of Object.entries(answer)) {
+      // An own `__proto__` key (JSON.parse makes one) is left out: assigned, it would
+      // give the event a prototype whose fields are read, unbounded, when the body is made.
+      if (key !== "__proto__") event[key] = bounded(key, value);
+    }
     for (const key of PROTECTED) event[key] = original[key];
     return { event: event as MCPCatEvent };
   } catch (error) {
@@ -102,9 +113,13 @@ function bounded(key: string, value: unknown): unknown {
       SHORT_FIELDS.has(key) ? MAX_SHORT_TEXT_LENGTH : DEFAULT_MAX_CONTENT_LENGTH,
     );
   }
-  if (value === null || typeof value !== "object" || value instanceof Date) return value;
+  if (value === null || typeof value !== "object") return value;
+  // A copy of what was measured: a getter or `toJSON` in the hook's object runs once, here,
+  // and cannot answer differently when the body is serialised.
+  if (value instanceof Date) return new Date(Date.prototype.getTime.call(value));
   const json = JSON.stringify(value);
-  if (json === undefined || json.length <= MAX_OBJECT_JSON_LENGTH) return value;
+  if (json === undefined) return undefined;
+  if (json.length <= MAX_OBJECT_JSON_LENGTH) return JSON.parse(json);
   return { text: truncate(json, MAX_OBJECT_JSON_LENGTH), truncated: true };
 }
 

@@ -150,6 +150,46 @@ describe("MCPCatExporter redactEvent", () => {
     expect(logs.warnings().join("\n")).toMatch(/redactEvent did not settle within 150 ms/);
   });
 
+  it("a throw or rejection that cannot be turned into text still drops only that event", async () => {
+    // `String(Object.create(null))` throws: the reason must not, nor become an unhandled rejection.
+    const exporter = make({
+      redactEvent: (event) => {
+        if (event.resourceName === "throws") throw Object.create(null);
+        if (event.resourceName === "rejects") return Promise.reject(Object.create(null));
+        return event;
+      },
+    });
+    await exportAll(exporter, ["throws", "rejects", "fine"]);
+    expect(api.events.map((e) => e.resourceName)).toEqual(["fine"]);
+    expect(exporter.getStats()).toMatchObject({ droppedRedactEventFailed: 2, droppedFailed: 0 });
+    expect(logs.warnings().join("\n")).toMatch(/redactEvent rejected: .*the event is dropped/);
+  });
+
+  it("what the hook returns is read once: getters, toJSON and __proto__ cannot grow it later", async () => {
+    let reads = 0;
+    const huge = "y".repeat(1_000_000);
+    const exporter = make({
+      redactEvent: (event) => {
+        const parameters = {
+          // Short when the bound measures it, huge when the body is serialised.
+          get note() {
+            return reads++ === 0 ? "short" : huge;
+          },
+        };
+        const properties = { toJSON: () => (reads++ < 2 ? {} : { huge }) };
+        const answer = JSON.parse('{"__proto__": {"userIntent": "from the prototype"}}');
+        const { userIntent: _intent, ...rest } = event;
+        return Object.assign(answer, { ...rest, parameters, properties });
+      },
+    });
+    await exportAll(exporter, ["search"]);
+    const body = api.accepted.values().next().value as Record<string, unknown>;
+    expect(JSON.stringify(body).length).toBeLessThan(10_000);
+    expect(body.parameters).toEqual({ note: "short" });
+    expect(body.properties).toEqual({});
+    expect(body.user_intent).toBeUndefined();
+  });
+
   it("the hook gets a copy: changing it in place and returning it works", async () => {
     const exporter = make({
       redactEvent: (event) => {
