@@ -81,8 +81,9 @@ describe("the published package", () => {
     }
     expect([...files.keys()].filter((name) => name.endsWith(".map"))).toEqual([]);
     const unpacked = [...files.values()].reduce((sum, size) => sum + size, 0);
-    // The code alone (dist, both module systems, four entries) is under 600 kB.
-    expect(unpacked).toBeLessThan(800_000);
+    // The code alone (dist, both module systems, four entries) is about 700 kB, the docs 110 kB:
+    // a guard against shipping what no user needs (source maps, fixtures, the bench's tree).
+    expect(unpacked).toBeLessThan(1_000_000);
   });
 
   it("says where it comes from and under which license", () => {
