@@ -212,14 +212,13 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
     // Without `_oncancel` (1.21 and older), a cancelled request is seen through its abort signal.
     const watchAbort = !has("_oncancel");
     const { webExtra, dropsByEra, messageArg } = generation;
-    // The first connection, request or send runs `register`'s deferred set-up first.
-    const first = () => this.firstTraffic();
     patches.wrapMethod(prototype, "_onrequest", (original) =>
-      afterFirstTraffic(
-        tracedOnRequest(original, requests, { watchAbort, webExtra, dropsByEra }),
-        first,
-      ),
+      tracedOnRequest(original, requests, { watchAbort, webExtra, dropsByEra }),
     );
+    // No message comes or goes before a transport is connected (createMcpHandler and serveStdio
+    // connect one too): the first `connect` runs `register`'s deferred set-up, at no cost to
+    // each request.
+    const first = () => this.firstTraffic();
     if (has("connect")) {
       patches.wrapMethod(prototype, "connect", (original) => afterFirstTraffic(original, first));
     }
@@ -232,7 +231,7 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
       tracedOnClose(original, requests, sent),
     );
     patches.wrapMethod(prototype, generation.sendRequest, (original) =>
-      afterFirstTraffic(tracedRequest(original, sent, messageArg), first),
+      tracedRequest(original, sent, messageArg),
     );
     // For `captureNotifications`, which decides per message, at run time: both ways or neither.
     if (has("_onnotification") && has(generation.sendNotification)) {

@@ -178,9 +178,8 @@ function endOnAbort(protocol: ProtocolLike, request: McpRequest, requests: Serve
 }
 
 /**
- * `method`, after `first` (the process's first MCP traffic: a connection or a request, whichever
- * comes first; `first` is a no-op after its first run). Wraps `connect`, `_onrequest` and the
- * request senders.
+ * `method`, after `first` (the process's first MCP traffic: its first connection, before which
+ * no message comes or goes; `first` is a no-op after its first run). Wraps `connect`.
  */
 export function afterFirstTraffic<F extends (...args: never[]) => unknown>(
   method: F,
