@@ -89,6 +89,7 @@ describe("the benchmark figures quoted in the docs are those of bench/results/re
   it.each([
     ["paired-refactor.txt", "| No regression from the issue-17 refactor |"],
     ["paired-final.txt", "| The final code against the build before issues 13–17 |"],
+    ["paired-issues-20-23.txt", "| Issues 20–23 merged against main before them |"],
   ])("docs/performance.md: the before/after of bench/results/%s", (file, rowTitle) => {
     const run = read(`bench/results/${file}`);
     const cpu = run.slice(run.indexOf("CPU time"), run.indexOf("wall time"));
