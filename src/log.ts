@@ -13,5 +13,16 @@ export const exporterLog = diag.createComponentLogger({
   namespace: `${PACKAGE_NAME}/MCPCatExporter`,
 });
 
+const told = new Set<string>();
+/**
+ * Warns with `message` the first time only: a copy of the SDK that is not traced is named once
+ * per process, however many instrumentations (or modules) come across it.
+ */
+export function warnOnce(message: string): void {
+  if (told.has(message)) return;
+  told.add(message);
+  log.warn(message);
+}
+
 /** `mcpcat-otel/register`. */
 export const registerLog = diag.createComponentLogger({ namespace: `${PACKAGE_NAME}/register` });

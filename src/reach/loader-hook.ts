@@ -15,7 +15,7 @@
 import * as nodeModule from "node:module";
 import * as path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { log } from "../log.js";
+import { log, warnOnce } from "../log.js";
 import { mayHoldProtocol, recogniseBundle } from "./bundle-recognition.js";
 import { targetOf } from "./generations.js";
 import { hookSlot, type TargetHandler } from "./hook-slot.js";
@@ -87,8 +87,6 @@ const SDK_PACKAGE = /\/@modelcontextprotocol\/(?:sdk|server|client|core)\//;
  */
 const OWN_DIR = `${pathToFileURL(path.dirname(typeof __filename === "string" ? __filename : fileURLToPath(import.meta.url))).href}/`;
 const OWN_PACKAGE = /\/node_modules\/mcpcat-otel\//;
-/** Files told about once: a bundle that seems to hold the SDK but was left untouched. */
-const untouched = new Set<string>();
 
 /**
  * Any other module: a bundle that inlines the SDK gets its `Protocol` class handed over
@@ -102,9 +100,8 @@ function withBundledProtocol(url: string, result: ReturnType<LoadHook>): ReturnT
   try {
     const found = recogniseBundle(sourceText(result.source), url, esm);
     if (found?.source !== undefined) return { ...result, source: found.source };
-    if (found && !untouched.has(url)) {
-      untouched.add(url);
-      log.warn(
+    if (found) {
+      warnOnce(
         `${url} seems to bundle the MCP SDK, left untouched and not traced: ${found.reason}`,
       );
     }

@@ -10,7 +10,7 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
-import { log } from "../log.js";
+import { log, warnOnce } from "../log.js";
 import { BUNDLED_PROTOCOL_TARGET } from "./bundle-recognition.js";
 import { GENERATIONS, type Generation } from "./generations.js";
 import { installLoaderHook, subscribeToTarget } from "./loader-hook.js";
@@ -110,17 +110,6 @@ function packageDirOf(file: string): string | undefined {
   return at === -1 ? undefined : file.slice(0, at);
 }
 
-/** Package folders already warned about, so that each unsupported copy is named once. */
-const warned = new Set<string>();
-
-/** Bundled copies not traced are told about once per process, however many instrumentations. */
-const told = new Set<string>();
-function warnOnce(message: string): void {
-  if (told.has(message)) return;
-  told.add(message);
-  log.warn(message);
-}
-
 /**
  * The copy in `packageDir` as "package version" when its generation supports it; undefined, and
  * a diag warning naming it, when it does not.
@@ -140,12 +129,9 @@ function releaseOf(generation: Generation, packageDir: string | undefined): stri
     .split(".")
     .map((part) => Number.parseInt(part, 10));
   if (generation.inRange(major, minor)) return `${pkg} ${version}`;
-  if (!warned.has(packageDir)) {
-    warned.add(packageDir);
-    log.warn(
-      `${pkg} ${version.slice(0, 40)} at ${packageDir} is outside the supported range ` +
-        `${generation.supportedRange}; its requests are not traced`,
-    );
-  }
+  warnOnce(
+    `${pkg} ${version.slice(0, 40)} at ${packageDir} is outside the supported range ` +
+      `${generation.supportedRange}; its requests are not traced`,
+  );
   return undefined;
 }
