@@ -78,17 +78,7 @@ export class SpanLife {
    * caller's identity. Never rejects.
    */
   settled(): Promise<void> {
-    const waits = this.waits;
-    if (!waits) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, Math.max(0, this.deadline - performance.now()));
-      timer.unref?.();
-      const done = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-      Promise.all(waits).then(done, done);
-    });
+    return this.waits ? this.untilSettled(this.waits).then(() => undefined) : Promise.resolve();
   }
 
   /** Ends the span now, whatever it waits for. */
@@ -104,13 +94,7 @@ export class SpanLife {
       return;
     }
     const endTime = performance.now();
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<"timeout">((resolve) => {
-      timer = setTimeout(() => resolve("timeout"), Math.max(0, this.deadline - endTime));
-      timer.unref?.();
-    });
-    const done = (outcome: unknown) => {
-      clearTimeout(timer);
+    void this.untilSettled(waits).then((outcome) => {
       const labels = this.waitLabels.join(", ");
       if (outcome === "timeout") {
         log.warn(`${labels} did not settle within the timeout; the span ends without it`);
@@ -118,9 +102,27 @@ export class SpanLife {
         log.warn(`${labels} failed; the span ends without it`, outcome);
       }
       this.endAt(endTime);
-    };
-    // Ends on every outcome: the waits never reject, but a span must not hinge on that.
-    Promise.race([Promise.all(waits), timeout]).then(done, done);
+    });
+  }
+
+  /**
+   * The one wait for async work: settles with `"timeout"` at the span's deadline, or else with
+   * what `Promise.all(waits)` gave (an array once all settled, the reason if one rejected: the
+   * waits are guarded and never reject, but a span must not hinge on that). Never rejects.
+   */
+  private untilSettled(waits: Promise<void>[]): Promise<unknown> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(
+        () => resolve("timeout"),
+        Math.max(0, this.deadline - performance.now()),
+      );
+      timer.unref?.();
+      const done = (outcome: unknown) => {
+        clearTimeout(timer);
+        resolve(outcome);
+      };
+      Promise.all(waits).then(done, done);
+    });
   }
 
   /** Ends the span at `endTime` (default now), once. */
