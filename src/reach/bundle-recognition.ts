@@ -186,8 +186,8 @@ function classAt(parseAt: ParseAt, source: string, keyword: number, esm: boolean
 let parser: ParseAt | undefined;
 /** acorn, required lazily: modules that fail the cheap test never load it. */
 function loadParser(): ParseAt {
-  const self = typeof __filename === "string" ? __filename : fileURLToPath(import.meta.url);
   if (parser) return parser;
+  const self = typeof __filename === "string" ? __filename : fileURLToPath(import.meta.url);
   const { Parser } = createRequire(self)("acorn") as { Parser: ParserClass };
   parser = (input, options) => {
     const reader = new Parser(options, input, 0);
