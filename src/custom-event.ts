@@ -46,6 +46,7 @@ import {
   ATTR_USER_NAME,
   MCPCAT_CUSTOM_SPAN_NAME,
 } from "./semconv.js";
+import { startSpan } from "./span-life.js";
 import { guardAsync } from "./utils.js";
 import { PACKAGE_NAME, PACKAGE_VERSION } from "./version.js";
 
@@ -165,10 +166,14 @@ function record(data: CustomEventData): void {
   const failed = read(data, "isError") === true || (error !== undefined && error !== null);
   if (failed) putError(collect(exception), error);
   // Started once the fields are read: input that throws leaves no span open behind it.
-  const span = tracer.startSpan(
+  const span = startSpan(
+    tracer,
     MCPCAT_CUSTOM_SPAN_NAME,
-    { kind: SpanKind.INTERNAL, startTime: endTime - (duration ?? 0) },
+    SpanKind.INTERNAL,
+    {},
     parent,
+    undefined,
+    endTime - (duration ?? 0),
   );
   Promise.all([waitAtMost(Promise.all(waits), options.asyncWorkTimeoutMs), request?.settled()])
     .then(() => finish(span, attributes, exception, failed, request, endTime))

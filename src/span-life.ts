@@ -4,13 +4,24 @@
  * async `redact`, `identify`) is waited for here and only here: the span ends when that work
  * settles, or at its deadline (`asyncWorkTimeoutMs`), but its end time never moves.
  */
-import type { Attributes, Context, Link, Span, SpanKind, Tracer } from "@opentelemetry/api";
+import type {
+  Attributes,
+  Context,
+  Link,
+  Span,
+  SpanKind,
+  TimeInput,
+  Tracer,
+} from "@opentelemetry/api";
 import { prepareCaptured, truncate } from "./content.js";
 import type { ResolvedOptions } from "./internal-types.js";
 import { log } from "./log.js";
 import { guardAsync } from "./utils.js";
 
-/** Starts a span: the one call to `tracer.startSpan` in this package. */
+/**
+ * Starts a span: the one call to `tracer.startSpan` in this package. `startTime` only for a span
+ * that records something already over (a custom event with its own duration).
+ */
 export function startSpan(
   tracer: Tracer,
   name: string,
@@ -18,8 +29,9 @@ export function startSpan(
   attributes: Attributes,
   parent: Context,
   links?: Link[],
+  startTime?: TimeInput,
 ): Span {
-  return tracer.startSpan(name, { kind, attributes, links }, parent);
+  return tracer.startSpan(name, { kind, attributes, links, startTime }, parent);
 }
 
 export class SpanLife {
